@@ -1,0 +1,60 @@
+"""Shared fixtures: every test that touches git gets a real repository in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Isolate git from the machine's own configuration and give it an identity."""
+    home = tmp_path_factory.mktemp("gitconfig")
+    config = home / "gitconfig"
+    config.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.invalid\n"
+        "[init]\n\tdefaultBranch = main\n"
+        "[commit]\n\tgpgsign = false\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+    saved = dict(os.environ)
+    os.environ["GIT_CONFIG_GLOBAL"] = str(config)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    for var in ("PRE_COMMIT", "SKIP", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "NO_COLOR"):
+        os.environ.pop(var, None)
+    os.environ.pop("GIT_DIR", None)
+    os.environ.pop("GIT_INDEX_FILE", None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def git(repo: Path, *args: str, input: bytes | None = None) -> str:
+    """Run git in ``repo``; fail the test on a non-zero exit."""
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, input=input, capture_output=True, check=False
+    )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"git {' '.join(args)} failed ({proc.returncode}):\n"
+            + proc.stderr.decode(errors="replace")
+        )
+    return proc.stdout.decode(errors="replace")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh git repository with one commit."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q")
+    (path / "README").write_text("hello\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "init")
+    return path
