@@ -1,5 +1,74 @@
-"""paratools: run format, lint and test checks concurrently (the ``hookrunner`` command)."""
+"""paratools: run format, lint and test checks concurrently (the ``hookrunner`` command).
+
+The engine stands alone as a library::
+
+    from hookrunner import ParallelExecutor, ToolTask
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "CircularDependencyError",
+    "ExecutionStatistics",
+    "ParallelExecutor",
+    "TaskStatus",
+    "ToolTask",
+    "__version__",
+    "format_code_async",
+    "git_diff_async",
+    "git_status_async",
+    "run_parallel_checks",
+    "run_parallel_git_operations",
+    "run_subprocess_async",
+    "run_tests_async",
+]
+
+# The command line imports submodules directly; importing the engine (and
+# asyncio with it) only when the library API is asked for keeps a hook's
+# start-up cost to what the run uses.
+_HOMES = {
+    "CircularDependencyError": "hookrunner.errors",
+    "ExecutionStatistics": "hookrunner.executor",
+    "ParallelExecutor": "hookrunner.executor",
+    "TaskStatus": "hookrunner.executor",
+    "ToolTask": "hookrunner.executor",
+    "format_code_async": "hookrunner.api",
+    "git_diff_async": "hookrunner.api",
+    "git_status_async": "hookrunner.api",
+    "run_parallel_checks": "hookrunner.api",
+    "run_parallel_git_operations": "hookrunner.api",
+    "run_subprocess_async": "hookrunner.api",
+    "run_tests_async": "hookrunner.api",
+}
+
+if TYPE_CHECKING:
+    from hookrunner.api import (
+        format_code_async,
+        git_diff_async,
+        git_status_async,
+        run_parallel_checks,
+        run_parallel_git_operations,
+        run_subprocess_async,
+        run_tests_async,
+    )
+    from hookrunner.errors import CircularDependencyError
+    from hookrunner.executor import ExecutionStatistics, ParallelExecutor, TaskStatus, ToolTask
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'hookrunner' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

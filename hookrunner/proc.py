@@ -1,0 +1,274 @@
+"""Run one command as a supervised child process.
+
+The child gets its own session (so its whole process group can be signalled
+and a terminal's Ctrl-C reaches only us), stdin from /dev/null, and one pipe
+for stdout and stderr so their order is kept. Output is captured with a
+memory bound. Whatever happens (exit, timeout, cancellation), the group is
+killed and the child is reaped before we return or re-raise.
+
+Exit is watched through a pidfd where the OS has one: it turns readable when
+the child exits but before it is reaped, so the group can be killed while its
+id cannot yet be reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+GRACE_PERIOD = 1.0
+"""Seconds between SIGTERM and SIGKILL when stopping a task."""
+
+HEAD_LIMIT = 256 * 1024
+TAIL_LIMIT = 256 * 1024
+"""Bytes of output kept from the start and from the end of a task's output."""
+
+_DRAIN_AFTER_EXIT = 1.0
+"""Seconds to wait for the pipe to close once the group is dead: a process
+that left the group (a daemon) may still hold it."""
+
+_POLL_INTERVAL = 0.005
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What one child did: ``exit_code`` is None when it never started,
+    negative when a signal ended it."""
+
+    argv: tuple[str, ...]
+    exit_code: int | None
+    output: str
+    duration: float
+    timed_out: bool = False
+    dropped: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+class BoundedOutput:
+    """Keep the head and the tail of a byte stream; count what falls between."""
+
+    def __init__(self, head: int = HEAD_LIMIT, tail: int = TAIL_LIMIT) -> None:
+        self._head_limit = head
+        self._tail_limit = tail
+        self._head = bytearray()
+        self._tail: collections.deque[bytes] = collections.deque()
+        self._tail_size = 0
+        self.dropped = 0
+
+    def add(self, data: bytes) -> None:
+        room = self._head_limit - len(self._head)
+        if room > 0:
+            self._head += data[:room]
+            data = data[room:]
+        if not data:
+            return
+        self._tail.append(data)
+        self._tail_size += len(data)
+        while self._tail_size > self._tail_limit:
+            excess = self._tail_size - self._tail_limit
+            first = self._tail[0]
+            if len(first) <= excess:
+                self._tail.popleft()
+                self._tail_size -= len(first)
+                self.dropped += len(first)
+            else:
+                self._tail[0] = first[excess:]
+                self._tail_size -= excess
+                self.dropped += excess
+
+    def text(self) -> str:
+        head = self._head.decode(errors="replace")
+        tail = b"".join(self._tail).decode(errors="replace")
+        if self.dropped:
+            note = f"\n[... {self.dropped} bytes of output dropped ...]\n"
+            return head + note + tail
+        return head + tail
+
+
+class _Child:
+    """A started child: its output pump and an exit future that does not reap."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], capture: BoundedOutput) -> None:
+        self.popen = popen
+        self.capture = capture
+        self.loop = asyncio.get_running_loop()
+        self.exited: asyncio.Future[None] = self.loop.create_future()
+        self.eof: asyncio.Future[None] = self.loop.create_future()
+        assert popen.stdout is not None
+        self._out = popen.stdout.fileno()
+        os.set_blocking(self._out, False)
+        self.loop.add_reader(self._out, self._read)
+        self._pidfd = -1
+        self._poller: asyncio.TimerHandle | None = None
+        try:
+            self._pidfd = os.pidfd_open(popen.pid)
+        except (AttributeError, OSError):
+            self._poll()
+        else:
+            self.loop.add_reader(self._pidfd, self._on_exit)
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self._out, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.capture.add(data)
+        else:
+            self._close_output()
+
+    def _close_output(self) -> None:
+        self.loop.remove_reader(self._out)
+        if not self.eof.done():
+            self.eof.set_result(None)
+
+    def _on_exit(self) -> None:
+        self.loop.remove_reader(self._pidfd)
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def _poll(self) -> None:
+        # WNOWAIT leaves the child unreaped, as a pidfd does, so finish() can
+        # still kill what it left in its group (poll() would reap it and
+        # free its pid, and with it the right to signal the group).
+        try:
+            running = (
+                os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+            )
+        except ChildProcessError:
+            # Reaped by someone else (a SIGCHLD handler of the host program).
+            running = False
+        if running:
+            self._poller = self.loop.call_later(_POLL_INTERVAL, self._poll)
+        else:
+            self.exited.set_result(None)
+
+    def signal_group(self, signum: int) -> None:
+        # Only while the leader is unreaped is its pid sure to name our group.
+        if self.popen.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signum)
+
+    async def stop(self, grace: float) -> None:
+        """SIGTERM the group, wait ``grace`` seconds for the child, then SIGKILL."""
+        if not self.exited.done():
+            self.signal_group(signal.SIGTERM)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.exited), grace)
+        await self.finish()
+
+    async def finish(self) -> None:
+        """Kill what is left of the group, reap the child, drain the pipe."""
+        self.signal_group(signal.SIGKILL)
+        await asyncio.shield(self.exited)
+        self.popen.wait()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.eof), _DRAIN_AFTER_EXIT)
+        self.close()
+
+    def close(self) -> None:
+        if not self.eof.done():
+            self._close_output()
+        if self._pidfd >= 0:
+            self.loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = -1
+        if self._poller is not None:
+            self._poller.cancel()
+        assert self.popen.stdout is not None
+        self.popen.stdout.close()
+
+
+def _start(
+    argv: Sequence[str], cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
+async def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    grace: float = GRACE_PERIOD,
+) -> ProcessResult:
+    """Run ``argv`` to completion, a timeout, or cancellation.
+
+    Cancellation stops the group (SIGTERM, grace, SIGKILL), reaps the child,
+    then re-raises. A missing executable is a result, not an exception.
+    """
+    argv = tuple(argv)
+    started = time.perf_counter()
+    try:
+        popen = _start(argv, cwd, env)
+    except FileNotFoundError as exc:
+        missing = cwd if cwd is not None and not os.path.isdir(cwd) else None
+        error = (
+            f"working directory not found: {missing}"
+            if missing is not None
+            else f"command not found: {argv[0]}"
+        )
+        return ProcessResult(argv, None, error, 0.0, error=error or str(exc))
+    except PermissionError:
+        error = f"permission denied: {argv[0]}"
+        return ProcessResult(argv, None, error, 0.0, error=error)
+    except OSError as exc:
+        error = f"cannot run {argv[0]}: {exc.strerror or exc}"
+        return ProcessResult(argv, None, error, 0.0, error=error)
+    capture = BoundedOutput()
+    child = _Child(popen, capture)
+    timed_out = False
+    try:
+        try:
+            await asyncio.wait_for(asyncio.shield(child.exited), timeout)
+        except asyncio.TimeoutError:
+            timed_out = True
+            await child.stop(grace)
+        else:
+            await child.finish()
+    except BaseException:
+        # Cancelled (or worse): the child must still be stopped and reaped,
+        # even if we are cancelled again while waiting for it.
+        await _uncancellable(child.stop(grace))
+        raise
+    duration = time.perf_counter() - started
+    code = popen.returncode
+    error = ""
+    if timed_out:
+        error = f"timed out after {timeout:g}s"
+    elif code != 0:
+        error = f"exit code {code}"
+    return ProcessResult(argv, code, capture.text(), duration, timed_out, capture.dropped, error)
+
+
+async def _uncancellable(coro: object) -> None:
+    """Run ``coro`` to the end even if the caller is cancelled meanwhile."""
+    assert asyncio.iscoroutine(coro)
+    task = asyncio.ensure_future(coro)
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+    task.result()
