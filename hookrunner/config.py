@@ -1,0 +1,401 @@
+"""Load and validate the ``[tool.paratools]`` table of ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import graphlib
+import posixpath
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hookrunner.errors import CircularDependencyError, ConfigError
+from hookrunner.files import compile_globs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    # mypy checks as 3.10, where tomli may be absent from the checking environment
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+STAGES: tuple[str, ...] = ("format", "lint", "test")
+HOOKS: tuple[str, ...] = ("pre-commit", "pre-push", "manual")
+
+TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "tasks")
+TASK_KEYS = (
+    "cmd",
+    "stage",
+    "depends_on",
+    "files",
+    "exclude",
+    "types",
+    "pass_filenames",
+    "always_run",
+    "timeout",
+    "env",
+    "cwd",
+    "hooks",
+    "priority",
+    "stage_fixed",
+    "cache",
+    "cache_inputs",
+)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    name: str
+    cmd: tuple[str, ...]
+    stage: str = "lint"
+    depends_on: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    pass_filenames: bool = True
+    always_run: bool = False
+    timeout: float = 300.0
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str = ""
+    hooks: frozenset[str] = frozenset(HOOKS)
+    priority: int = 0
+    stage_fixed: bool = False
+    cache: bool | str = False
+    cache_inputs: tuple[str, ...] = ()
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    jobs: int = 5
+    fail_fast: bool = True
+    timeout: float = 300.0
+    tests_wait_for_lint: bool = True
+    tasks: tuple[TaskConfig, ...] = ()
+
+
+def load_config(path: Path, root: Path, display: str | None = None) -> Config:
+    """Read ``path`` and validate its ``[tool.paratools]`` table."""
+    file = _display(path) if display is None else display
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(file, "", "file not found") from None
+    except OSError as e:
+        raise ConfigError(file, "", f"cannot read file: {_lower(e.strerror or str(e))}") from None
+    try:
+        document = tomllib.loads(data.decode())
+    except UnicodeDecodeError:
+        raise ConfigError(file, "", "invalid TOML: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        # tomllib's message ends with "(at line L, column C)": keep it
+        raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
+    return parse_config(document, file, root, path)
+
+
+def parse_config(
+    data: Mapping[str, Any], file: str, root: Path, path: Path | None = None
+) -> Config:
+    """Validate a parsed pyproject document; ``path`` defaults to ``root/pyproject.toml``."""
+    tool = data.get("tool")
+    if tool is None or (isinstance(tool, dict) and "paratools" not in tool):
+        raise ConfigError(file, "", "no [tool.paratools] table")
+    table = _table(tool, file, "tool")["paratools"]
+    table = _table(table, file, "tool.paratools")
+    _check_keys(table, TOP_KEYS, file, "tool.paratools")
+
+    jobs = _positive_int(table.get("jobs", 5), file, "tool.paratools.jobs")
+    fail_fast = _bool(table.get("fail_fast", True), file, "tool.paratools.fail_fast")
+    timeout = _timeout(table.get("timeout", 300.0), file, "tool.paratools.timeout")
+    tests_wait_for_lint = _bool(
+        table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
+    )
+    tasks_table = _table(table.get("tasks", {}), file, "tool.paratools.tasks")
+    tasks = tuple(
+        _task(name, spec, index, timeout, file, root)
+        for index, (name, spec) in enumerate(tasks_table.items())
+    )
+    _check_dependencies(tasks, file)
+    return Config(
+        path=root / "pyproject.toml" if path is None else path,
+        jobs=jobs,
+        fail_fast=fail_fast,
+        timeout=timeout,
+        tests_wait_for_lint=tests_wait_for_lint,
+        tasks=tasks,
+    )
+
+
+def _task(name: str, spec: object, index: int, timeout: float, file: str, root: Path) -> TaskConfig:
+    if not name:
+        raise ConfigError(file, "tool.paratools.tasks", 'expected a task name, got ""')
+    if "," in name or any(c.isspace() for c in name):
+        # SKIP and --skip take comma-separated names
+        raise ConfigError(
+            file,
+            "tool.paratools.tasks",
+            f"expected a task name without commas or whitespace, got {_show(name)}",
+        )
+    at = f"tool.paratools.tasks.{_key(name)}"
+    table = _table(spec, file, at)
+    _check_keys(table, TASK_KEYS, file, at)
+    if "cmd" not in table:
+        raise ConfigError(file, at, "missing required key 'cmd'")
+
+    stage = table.get("stage", "lint")
+    if stage not in STAGES:
+        raise ConfigError(file, f"{at}.stage", f"expected {_one_of(STAGES)}, got {_show(stage)}")
+    stage_fixed = _bool(table.get("stage_fixed", False), file, f"{at}.stage_fixed")
+    if stage_fixed and stage != "format":
+        raise ConfigError(
+            file, f"{at}.stage_fixed", f'only allowed on format tasks, this one is a "{stage}" task'
+        )
+    cache = table.get("cache", stage != "test")
+    if not isinstance(cache, bool) and cache != "per-file":
+        raise ConfigError(
+            file, f"{at}.cache", f'expected true, false or "per-file", got {_show(cache)}'
+        )
+    return TaskConfig(
+        name=name,
+        cmd=_cmd(table["cmd"], file, f"{at}.cmd"),
+        stage=stage,
+        depends_on=tuple(
+            dict.fromkeys(_strings(table.get("depends_on", []), file, f"{at}.depends_on"))
+        ),
+        files=_globs(table.get("files", []), file, f"{at}.files"),
+        exclude=_globs(table.get("exclude", []), file, f"{at}.exclude"),
+        types=_types(table.get("types", []), file, f"{at}.types"),
+        pass_filenames=_bool(
+            table.get("pass_filenames", stage != "test"), file, f"{at}.pass_filenames"
+        ),
+        always_run=_bool(table.get("always_run", False), file, f"{at}.always_run"),
+        timeout=_timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
+        env=_env(table.get("env", {}), file, f"{at}.env"),
+        cwd=_cwd(table.get("cwd", ""), root, file, f"{at}.cwd"),
+        hooks=_hooks(table.get("hooks", list(HOOKS)), file, f"{at}.hooks"),
+        priority=_int(table.get("priority", 0), file, f"{at}.priority"),
+        stage_fixed=stage_fixed,
+        cache=cache,
+        cache_inputs=_globs(table.get("cache_inputs", []), file, f"{at}.cache_inputs"),
+        index=index,
+    )
+
+
+def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str) -> None:
+    by_name = {task.name: task for task in tasks}
+    graph: dict[str, tuple[str, ...]] = {}
+    for task in tasks:
+        at = f"tool.paratools.tasks.{_key(task.name)}.depends_on"
+        for dep in task.depends_on:
+            if dep == task.name:
+                raise ConfigError(file, at, f"task {_show(dep)} depends on itself")
+            if dep not in by_name:
+                others = [name for name in by_name if name != task.name]
+                raise ConfigError(
+                    file, at, f"unknown task {_show(dep)}{_suggest(dep, others, _show)}"
+                )
+            dep_stage = by_name[dep].stage
+            if STAGES.index(dep_stage) > STAGES.index(task.stage):
+                raise ConfigError(
+                    file,
+                    at,
+                    f"a {task.stage} task cannot depend on {_show(dep)}, a {dep_stage} task"
+                    f" (stages run {' -> '.join(STAGES)})",
+                )
+        graph[task.name] = task.depends_on
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as e:
+        # graphlib lists each node before the task that depends on it: reverse it to read
+        # as "depends on", then start at the first-declared task so the message is stable
+        nodes = list(reversed(e.args[1][:-1]))
+        start = min(range(len(nodes)), key=lambda i: by_name[nodes[i]].index)
+        cycle = nodes[start:] + nodes[:start] + [nodes[start]]
+        at = f"tool.paratools.tasks.{_key(cycle[0])}.depends_on"
+        raise ConfigError(file, at, str(CircularDependencyError(cycle))) from None
+
+
+def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], file: str, at: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                file, f"{at}.{_key(key)}", f"unknown key{_suggest(key, known, _quote_key)}"
+            )
+
+
+def _table(value: object, file: str, at: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(file, at, f"expected a table, got {_show(value)}")
+    return value
+
+
+def _bool(value: object, file: str, at: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(file, at, f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _int(value: object, file: str, at: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(file, at, f"expected an integer, got {_show(value)}")
+    return value
+
+
+def _positive_int(value: object, file: str, at: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(file, at, f"expected a positive integer, got {_show(value)}")
+    return value
+
+
+def _timeout(value: object, file: str, at: str) -> float:
+    # bool is an int subclass; nan and inf fail the range test
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not 0 < value < float("inf")
+    ):
+        raise ConfigError(file, at, f"expected a positive number, got {_show(value)}")
+    return float(value)
+
+
+def _strings(value: object, file: str, at: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(file, at, f"expected a list of strings, got {_show(value)}")
+    return value
+
+
+def _cmd(value: object, file: str, at: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as e:
+            raise ConfigError(file, at, f"cannot split {_show(value)}: {_lower(str(e))}") from None
+    elif isinstance(value, list):
+        argv = _strings(value, file, at)
+    else:
+        raise ConfigError(file, at, f"expected a string or a list of strings, got {_show(value)}")
+    if not argv or not argv[0]:
+        raise ConfigError(file, at, f"expected a non-empty command, got {_show(value)}")
+    if any("\0" in arg for arg in argv):
+        raise ConfigError(file, at, f"expected no NUL characters, got {_show(value)}")
+    return tuple(argv)
+
+
+def _globs(value: object, file: str, at: str) -> tuple[str, ...]:
+    patterns = _strings(value, file, at)
+    for pattern in patterns:
+        if not pattern.strip():
+            raise ConfigError(file, at, f"expected a non-empty glob, got {_show(pattern)}")
+        try:
+            spec = compile_globs((pattern,))
+        except ValueError:
+            raise ConfigError(file, at, f"invalid glob {_show(pattern)}") from None
+        # gitignore syntax silently drops comments, "/" and bad ranges like "["
+        if all(p.include is None for p in spec.patterns):
+            raise ConfigError(file, at, f"invalid glob {_show(pattern)}: it matches no path")
+    return tuple(patterns)
+
+
+def _types(value: object, file: str, at: str) -> tuple[str, ...]:
+    tags = _strings(value, file, at)
+    if tags:
+        # identify costs ~3 ms to import: only configs that filter on types pay it
+        from identify.identify import ALL_TAGS
+
+        for tag in tags:
+            if tag not in ALL_TAGS:
+                raise ConfigError(
+                    file, at, f"unknown type {_show(tag)}{_suggest(tag, ALL_TAGS, _show)}"
+                )
+    return tuple(tags)
+
+
+def _env(value: object, file: str, at: str) -> tuple[tuple[str, str], ...]:
+    table = _table(value, file, at)
+    for name, item in table.items():
+        if not name or "=" in name or "\0" in name:
+            raise ConfigError(file, at, f"invalid variable name {_show(name)}")
+        if not isinstance(item, str) or "\0" in item:
+            raise ConfigError(file, f"{at}.{_key(name)}", f"expected a string, got {_show(item)}")
+    return tuple(table.items())
+
+
+def _cwd(value: object, root: Path, file: str, at: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(file, at, f"expected a string, got {_show(value)}")
+    if posixpath.isabs(value):
+        raise ConfigError(file, at, f"expected a relative path, got {_show(value)}")
+    cwd = posixpath.normpath(value) if value else "."
+    if cwd == ".." or cwd.startswith("../"):
+        raise ConfigError(file, at, f"expected a path inside the repository, got {_show(value)}")
+    directory = root / cwd
+    if not directory.is_dir():
+        raise ConfigError(file, at, f"expected an existing directory, got {_show(value)}")
+    # a symlink may still lead out of the repository
+    if not directory.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(file, at, f"expected a path inside the repository, got {_show(value)}")
+    return "" if cwd == "." else cwd
+
+
+def _hooks(value: object, file: str, at: str) -> frozenset[str]:
+    hooks = _strings(value, file, at)
+    for hook in hooks:
+        if hook not in HOOKS:
+            raise ConfigError(file, at, f"expected {_one_of(HOOKS)}, got {_show(hook)}")
+    return frozenset(hooks)
+
+
+def _suggest(word: str, choices: Iterable[str], show: Callable[[str], str]) -> str:
+    # difflib is imported only on this error path, never on a good run
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {show(close[0])}?)" if close else ""
+
+
+def _quote_key(key: str) -> str:
+    return f"'{key}'"
+
+
+def _one_of(choices: Iterable[str]) -> str:
+    return "one of " + ", ".join(_show(choice) for choice in choices)
+
+
+def _key(name: str) -> str:
+    """A key as TOML spells it: bare when it can be, quoted otherwise."""
+    bare = name.replace("-", "").replace("_", "")
+    return name if bare.isascii() and bare.isalnum() else _quote(name)
+
+
+def _quote(text: str) -> str:
+    import json  # only for unusual task names and in error messages
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _show(value: object) -> str:
+    """A value as TOML would write it, cut short to keep the message on one line."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = _quote(value)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_show(item) for item in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{_key(k)} = {_show(v)}" for k, v in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lower(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from hookrunner.config import TaskConfig
+from hookrunner.files import Classifier, compile_globs
+from tests.conftest import git
+
+PATHS = [
+    "setup.py",
+    "README.md",
+    "src/pkg/__init__.py",
+    "src/pkg/setup.py",
+    "src/pkg/mod.pyi",
+    "docs/index.md",
+    "docs/api/ref.md",
+    "src/docs/notes.txt",
+    "tests/test_a.py",
+    "tests/data/case.py",
+    "tests/data/deep/blob.bin",
+]
+
+
+def task(
+    files: tuple[str, ...] = (), exclude: tuple[str, ...] = (), types: tuple[str, ...] = ()
+) -> TaskConfig:
+    return TaskConfig(name="t", cmd=("x",), files=files, exclude=exclude, types=types)
+
+
+def select(files: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[str]:
+    """Glob selection needs no file on disk: only type filters look at the files."""
+    return Classifier(Path("/nonexistent"), PATHS).select(task(files, exclude))
+
+
+# -- gitignore-style globs --------------------------------------------------------------
+
+
+def test_no_filters_select_every_file_in_run_order() -> None:
+    assert select() == PATHS
+
+
+def test_star_glob_matches_at_any_depth() -> None:
+    assert select(("*.py",)) == [
+        "setup.py",
+        "src/pkg/__init__.py",
+        "src/pkg/setup.py",
+        "tests/test_a.py",
+        "tests/data/case.py",
+    ]
+
+
+def test_leading_slash_anchors_at_the_root() -> None:
+    assert select(("/setup.py",)) == ["setup.py"]
+
+
+def test_double_star_takes_everything_under_a_directory() -> None:
+    assert select(("tests/data/**",)) == ["tests/data/case.py", "tests/data/deep/blob.bin"]
+
+
+def test_a_glob_with_a_slash_is_relative_to_the_root() -> None:
+    assert select(("docs/*.md",)) == ["docs/index.md"]
+
+
+def test_trailing_slash_matches_directories_at_any_depth() -> None:
+    assert select(("docs/",)) == ["docs/index.md", "docs/api/ref.md", "src/docs/notes.txt"]
+
+
+def test_several_globs_are_a_union() -> None:
+    assert select(("*.md", "*.pyi")) == [
+        "README.md",
+        "src/pkg/mod.pyi",
+        "docs/index.md",
+        "docs/api/ref.md",
+    ]
+
+
+def test_negation_takes_files_back_out() -> None:
+    assert select(("*.py", "!tests/**")) == ["setup.py", "src/pkg/__init__.py", "src/pkg/setup.py"]
+
+
+def test_negating_a_directory_keeps_files_a_glob_names() -> None:
+    # as in git: "!tests/" re-includes the directory, "*.py" still names the files in it
+    assert select(("*.py", "!tests/")) == select(("*.py",))
+
+
+def test_exclude() -> None:
+    assert select(("*.py",), ("tests/data/**", "/setup.py")) == [
+        "src/pkg/__init__.py",
+        "src/pkg/setup.py",
+        "tests/test_a.py",
+    ]
+
+
+def test_exclude_without_files_filters_every_file() -> None:
+    assert select((), ("*.md", "*.py", "!tests/**")) == [
+        "src/pkg/mod.pyi",
+        "src/docs/notes.txt",
+        "tests/test_a.py",
+        "tests/data/case.py",
+        "tests/data/deep/blob.bin",
+    ]
+
+
+def test_compiled_globs_are_shared() -> None:
+    assert compile_globs(["*.py", "*.pyi"]) is compile_globs(("*.py", "*.pyi"))
+
+
+SEGMENTS = ["a", "b.py", "*", "**", "*.py", "?", "[ab]", "a*", "c"]
+
+
+@given(
+    patterns=st.lists(
+        st.tuples(
+            st.sampled_from(["", "!", "/", "!/"]),
+            st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    paths=st.lists(
+        st.lists(st.sampled_from(["a", "b.py", "c", "a.py", "ab"]), min_size=1, max_size=4),
+        max_size=8,
+    ),
+)
+def test_selection_agrees_with_pathspec(
+    patterns: list[tuple[str, list[str], bool]], paths: list[list[str]]
+) -> None:
+    globs = tuple(
+        prefix + "/".join(segments) + ("/" if directory else "")
+        for prefix, segments, directory in patterns
+    )
+    files = ["/".join(parts) for parts in paths]
+    try:
+        spec = compile_globs(globs)
+    except ValueError:
+        assume(False)
+    classifier = Classifier(Path("/nonexistent"), files)
+    assert classifier.select(task(globs)) == [f for f in files if spec.match_file(f)]
+    assert classifier.select(task((), globs)) == [f for f in files if not spec.match_file(f)]
+
+
+# -- identify tags ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "mod.pyi").write_text("x: int\n")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / "blob").write_bytes(b"\x00\x01\x02")
+    script = tmp_path / "run"
+    script.write_text("#!/usr/bin/env python3\nprint(1)\n")
+    script.chmod(0o755)
+    (tmp_path / "link.py").symlink_to("pkg/mod.py")
+    return tmp_path
+
+
+FILES = ["pkg/mod.py", "pkg/mod.pyi", "notes.txt", "blob", "run", "link.py"]
+
+
+def test_tags_come_from_identify(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    assert classifier.tags("pkg/mod.py") == {"file", "non-executable", "text", "python"}
+    assert classifier.tags("pkg/mod.pyi") == {"file", "non-executable", "text", "pyi"}
+    assert classifier.tags("blob") == {"file", "non-executable", "binary"}
+    assert classifier.tags("run") == {"file", "executable", "text", "python", "python3"}
+    assert classifier.tags("link.py") == {"symlink"}
+
+
+def test_types_must_all_match(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    assert classifier.select(task(types=("python",))) == ["pkg/mod.py", "run"]
+    assert classifier.select(task(types=("python", "executable"))) == ["run"]
+    assert classifier.select(task(types=("text",))) == [
+        "pkg/mod.py",
+        "pkg/mod.pyi",
+        "notes.txt",
+        "run",
+    ]
+    assert classifier.select(task(types=("symlink",))) == ["link.py"]
+
+
+def test_globs_and_types_together(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    selected = classifier.select(task(files=("pkg/",), exclude=("*.py",), types=("text",)))
+    assert selected == ["pkg/mod.pyi"]
+
+
+def test_a_file_gone_from_disk_has_no_tags(tree: Path) -> None:
+    classifier = Classifier(tree, ["gone.py", "pkg/mod.py"])
+    assert classifier.tags("gone.py") == frozenset()
+    assert classifier.select(task(types=("python",))) == ["pkg/mod.py"]
+    assert classifier.select(task(files=("*.py",))) == ["gone.py", "pkg/mod.py"]
+
+
+def test_tags_are_read_once(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    assert "python" in classifier.tags("pkg/mod.py")
+    os.remove(tree / "pkg" / "mod.py")
+    assert "python" in classifier.tags("pkg/mod.py")
+    assert classifier.select(task(types=("python",))) == ["pkg/mod.py", "run"]
+
+
+def test_selections_are_fresh_lists(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    first = classifier.select(task(types=("python",)))
+    first.clear()
+    assert classifier.select(task(types=("python",))) == ["pkg/mod.py", "run"]
+
+
+def test_paths_as_git_lists_them(repo: Path) -> None:
+    (repo / "src" / "my pkg").mkdir(parents=True)
+    (repo / "src" / "my pkg" / "modül.py").write_text("x = 1\n")
+    (repo / "src" / "my pkg" / "data.json").write_text("{}\n")
+    (repo / "setup.py").write_text("")
+    git(repo, "add", ".")
+    files = git(repo, "ls-files", "-z").rstrip("\0").split("\0")
+    classifier = Classifier(repo, files)
+    assert classifier.select(task(types=("python",))) == ["setup.py", "src/my pkg/modül.py"]
+    assert classifier.select(task(files=("src/**",), types=("json",))) == ["src/my pkg/data.json"]
