@@ -1,0 +1,314 @@
+"""Hide unstaged changes from the tasks of a run, and always give them back.
+
+The changes are saved as a binary patch under the git directory before the
+work tree is reset to the index, and re-applied afterwards. A run killed
+outright leaves the patch behind; the next run restores it with
+``recover_leftover``. Each patch file stays ``flock``-ed by its run, so a
+patch whose lock can be taken belongs to a process that is gone (a pid alone
+could have been reused); the pid in the name is for people.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hookrunner import git
+from hookrunner.errors import HookrunnerError
+from hookrunner.git import Repo
+
+PATCH_GLOB = "hookrunner-patch-*.patch"
+LOCK_NAME = "hookrunner.lock"
+ROLLBACK_WARNING = (
+    "hookrunner: your unstaged changes conflicted with fixes made by the tasks; "
+    "the fixes were rolled back"
+)
+
+_ITA_PREFIX = b"hookrunner-intent-to-add: "
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# Submodules are left exactly as they are; renames cannot occur between the
+# index and the work tree once intent-to-add entries are out of the index.
+_DIFF = (
+    "diff",
+    "--no-ext-diff",
+    "--no-color",
+    "--no-textconv",
+    "--ignore-submodules",
+    "--no-renames",
+)
+
+
+@dataclass
+class _Saved:
+    path: Path
+    fd: int
+    changed: list[str] = field(default_factory=list)
+    intent_to_add: list[str] = field(default_factory=list)
+    # Text files, whose line endings git may convert on the way back
+    # (core.autocrlf, eol attributes); their exact bytes are put back when no
+    # task touched them.
+    originals: dict[str, bytes] = field(default_factory=dict)
+    checked_out: dict[str, bytes | None] = field(default_factory=dict)
+    # The index as a tree, so that a fix staged during the run can be rolled
+    # back too.
+    tree: str = ""
+
+
+def _unstaged(repo: Repo) -> list[tuple[str, str]]:
+    out = git.run(repo, *_DIFF, "--name-status", "-z").stdout
+    fields = git.zsplit(out)
+    return list(zip(fields[::2], fields[1::2], strict=True))
+
+
+def _read(path: Path) -> bytes | None:
+    if path.is_symlink() or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def _checkout(repo: Repo, files: Sequence[str]) -> None:
+    # checkout-index rather than `git checkout -- paths`: it runs no
+    # post-checkout hook and never recurses into submodules.
+    git.run(repo, "checkout-index", "-f", "-u", "-z", "--stdin", input=git.pathspec_input(files))
+
+
+def _apply(repo: Repo, patch: Path, *flags: str) -> bool:
+    args = ("apply", "--whitespace=nowarn", *flags, str(patch))
+    if git.run(repo, *args, check=False).returncode == 0:
+        return True
+    # git can fail to match a CRLF file it converted while diffing; without
+    # the conversion the patch applies.
+    return git.run(repo, "-c", "core.autocrlf=false", *args, check=False).returncode == 0
+
+
+def _manual_restore_error(patch: Path, why: str) -> HookrunnerError:
+    return HookrunnerError(
+        f"{why}; your unstaged changes are saved in {patch}: restore them with "
+        f"'git apply --whitespace=nowarn {patch}' once the files it touches match the "
+        "index (e.g. after 'git stash'), then delete it"
+    )
+
+
+def _add_intent_to_add(repo: Repo, files: Sequence[str]) -> None:
+    present = [name for name in files if os.path.lexists(repo.root / name)]
+    if present:
+        git.run(
+            repo,
+            "add",
+            "--intent-to-add",
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            input=git.pathspec_input(present),
+        )
+
+
+def _create_patch_file(repo: Repo) -> tuple[Path, int]:
+    path = repo.git_dir / f"hookrunner-patch-{time.time_ns()}-{os.getpid()}.patch"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return path, fd
+
+
+def _save(repo: Repo, entries: list[tuple[str, str]]) -> _Saved:
+    path, fd = _create_patch_file(repo)
+    saved = _Saved(path, fd)
+    intent_to_add = [name for status, name in entries if status == "A"]
+    changed = [name for status, name in entries if status != "A"]
+    header = f"hookrunner: unstaged changes hidden by pid {os.getpid()} during a run\n".encode()
+    if intent_to_add:
+        header += _ITA_PREFIX + json.dumps(intent_to_add).encode() + b"\n"
+    # `saved` only records what has been done, so that a failure half-way
+    # undoes exactly that much.
+    try:
+        os.write(fd, header)
+        if intent_to_add:
+            os.fsync(fd)
+            git.run(
+                repo,
+                "rm",
+                "--cached",
+                "--quiet",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                input=git.pathspec_input(intent_to_add),
+            )
+            saved.intent_to_add = intent_to_add
+        if changed:
+            patch = git.run(repo, *_DIFF, "--binary", "--src-prefix=a/", "--dst-prefix=b/").stdout
+            os.write(fd, patch)
+            os.fsync(fd)
+            saved.changed = changed
+            saved.tree = git.run(repo, "write-tree").stdout.decode().strip()
+            for name in changed:
+                content = _read(repo.root / name)
+                # git never converts line endings of binary files (a NUL in
+                # the first 8000 bytes), so only text is worth keeping.
+                if content is not None and b"\0" not in content[:8000]:
+                    saved.originals[name] = content
+            _checkout(repo, changed)
+            for name in saved.originals:
+                saved.checked_out[name] = _read(repo.root / name)
+    except BaseException:
+        _restore(repo, saved)
+        raise
+    return saved
+
+
+def _restore(repo: Repo, saved: _Saved) -> str | None:
+    """Put the saved changes back; the patch file goes only once they are back."""
+    try:
+        warning = _put_back(repo, saved)
+    finally:
+        os.close(saved.fd)
+    saved.path.unlink()
+    return warning
+
+
+def _put_back(repo: Repo, saved: _Saved) -> str | None:
+    warning = None
+    if saved.changed:
+        untouched = {
+            name
+            for name, content in saved.checked_out.items()
+            if _read(repo.root / name) == content
+        }
+        if not _apply(repo, saved.path) and not _apply(repo, saved.path, "--reverse", "--check"):
+            git.run(
+                repo,
+                "reset",
+                "--quiet",
+                saved.tree,
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                input=git.pathspec_input(saved.changed),
+            )
+            _checkout(repo, saved.changed)
+            if not _apply(repo, saved.path):
+                raise _manual_restore_error(saved.path, "the saved unstaged changes do not apply")
+            untouched = set(saved.originals)
+            warning = ROLLBACK_WARNING
+        for name in untouched:
+            target = repo.root / name
+            if _read(target) != saved.originals[name]:
+                target.write_bytes(saved.originals[name])
+    _add_intent_to_add(repo, saved.intent_to_add)
+    return warning
+
+
+@contextmanager
+def unstaged_changes_hidden(repo: Repo) -> Iterator[None]:
+    """Inside, the work tree matches the index for every tracked file."""
+    entries = _unstaged(repo)
+    if not entries:
+        yield
+        return
+    unmerged = [name for status, name in entries if status == "U"]
+    if unmerged:
+        raise HookrunnerError(f"unmerged files ({', '.join(unmerged)}): resolve the merge first")
+    # A second Ctrl-C must not cut the save or the restore in half; a signal
+    # that arrives meanwhile is delivered as soon as they are done.
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        saved = _save(repo, entries)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+            warning = _restore(repo, saved)
+            if warning:
+                print(warning, file=sys.stderr)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _recover(repo: Repo, path: Path) -> str:
+    data = path.read_bytes()
+    intent_to_add: list[str] = []
+    for line in data.split(b"\n", 2)[:2]:
+        if line.startswith(_ITA_PREFIX):
+            intent_to_add = json.loads(line[len(_ITA_PREFIX) :])
+    message = f"hookrunner: restored unstaged changes left by an interrupted run ({path})"
+    if b"\ndiff --git " in data and not _apply(repo, path):
+        if not _apply(repo, path, "--reverse", "--check"):
+            raise _manual_restore_error(
+                path, "an interrupted run left unstaged changes that no longer apply"
+            )
+        message = (
+            "hookrunner: removed a patch left by an interrupted run; "
+            f"its changes were already in the work tree ({path})"
+        )
+    _add_intent_to_add(repo, intent_to_add)
+    path.unlink()
+    return message
+
+
+def recover_leftover(repo: Repo) -> str | None:
+    """Restore changes saved by a run that was killed; call it holding ``repo_lock``.
+
+    Returns a message for stderr, or None when there was nothing to do.
+    """
+    messages = []
+    for path in sorted(repo.git_dir.glob(PATCH_GLOB)):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # pragma: no cover (its run just finished)
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its run is still going
+            if os.fstat(fd).st_nlink == 0:  # pragma: no cover (its run just finished)
+                continue
+            messages.append(_recover(repo, path))
+        finally:
+            os.close(fd)
+    return "\n".join(messages) or None
+
+
+def _lock_owner(fd: int) -> str:
+    return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def repo_lock(repo: Repo, wait: float = 300.0) -> Iterator[None]:
+    """One run at a time touches this work tree; the kernel drops the lock if we die."""
+    path = repo.git_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            owner = _lock_owner(fd)
+            print(
+                f"hookrunner: waiting for another run in this repository (pid {owner})",
+                file=sys.stderr,
+            )
+            deadline = time.monotonic() + wait
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise HookrunnerError(
+                        f"another hookrunner run (pid {owner}) still holds {path} after "
+                        f"{wait:g}s; stopping so that two runs never change the work tree at once"
+                    )
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
