@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ def _hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         "[user]\n\tname = Test\n\temail = test@example.invalid\n"
         "[init]\n\tdefaultBranch = main\n"
         "[commit]\n\tgpgsign = false\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     saved = dict(os.environ)
     os.environ["GIT_CONFIG_GLOBAL"] = str(config)
@@ -37,9 +38,7 @@ def _hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 def git(repo: Path, *args: str, input: bytes | None = None) -> str:
     """Run git in ``repo``; fail the test on a non-zero exit."""
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, input=input, capture_output=True, check=False
-    )
+    proc = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, check=False)
     if proc.returncode != 0:
         raise AssertionError(
             f"git {' '.join(args)} failed ({proc.returncode}):\n"
@@ -58,3 +57,48 @@ def repo(tmp_path: Path) -> Path:
     git(path, "add", "README")
     git(path, "commit", "-q", "-m", "init")
     return path
+
+
+def hookrunner(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed command (``python -m hookrunner``) as a user would."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "hookrunner", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write_config(repo: Path, body: str, commit: bool = True) -> None:
+    """Write ``[tool.paratools]``: ``body`` is TOML below the table header, where
+    ``[tasks.NAME]`` stands for ``[tool.paratools.tasks.NAME]``."""
+    body = re.sub(r"^\[tasks\.", "[tool.paratools.tasks.", body, flags=re.MULTILINE)
+    (repo / "pyproject.toml").write_text("[tool.paratools]\n" + body)
+    if commit:
+        git(repo, "add", "pyproject.toml")
+        git(repo, "commit", "-q", "-m", "config")
+
+
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, already dead, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -1,0 +1,190 @@
+"""The ``hookrunner`` command: a thin click layer over the library.
+
+Known errors become one line on stderr and exit code 2; SIGINT and SIGTERM
+become 130 and 143 after every child is stopped and the user's work is back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+import click
+
+from hookrunner import __version__
+from hookrunner.errors import HookrunnerError
+
+HOOK_CHOICES = ("pre-commit", "pre-push", "manual")
+STAGE_CHOICES = ("format", "lint", "test")
+
+
+class _UserError(click.ClickException):
+    """A known problem: its one line as is (it names the file and key), exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class _DefaultRun(click.Group):
+    """``hookrunner [ARGS]`` with no subcommand means ``hookrunner run [ARGS]``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        help_or_version = {"--help", "-h", "--version"}
+        if not args or (args[0] not in self.commands and args[0] not in help_or_version):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HookrunnerError as exc:
+            raise _UserError(str(exc)) from None
+
+
+@click.group(cls=_DefaultRun, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hookrunner")
+def cli() -> None:
+    """Run format, lint and test checks from [tool.paratools] concurrently."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    # SIGTERM must unwind like Ctrl-C so that `finally` blocks put the
+    # user's unstaged work back.
+    signal.signal(signal.SIGTERM, _terminate)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        code = cli.main(args=args, prog_name="hookrunner", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C into Abort; the exit code stays the shell's 130.
+        click.echo("hookrunner: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+# -- run ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("-a", "--all-files", is_flag=True, help="Run on every tracked file.")
+@click.option("--hook", type=click.Choice(HOOK_CHOICES), help="Which git hook this run is.")
+@click.option("--from-ref", help="With --to-ref: run on the files changed between the refs.")
+@click.option("--to-ref", help="With --from-ref: run on the files changed between the refs.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Most tasks running at once.")
+@click.option("--fail-fast/--no-fail-fast", default=None, help="Stop at the first failure.")
+@click.option("--only", multiple=True, metavar="NAME", help="Run only this task (repeatable).")
+@click.option("--skip", multiple=True, metavar="NAME", help="Skip this task (repeatable).")
+@click.option(
+    "--stage", "stages", multiple=True, type=click.Choice(STAGE_CHOICES), help="Only this stage."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show every task's output.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only problems and the summary.")
+@click.option("--json", "json_path", metavar="PATH", help="Write a JSON report (- for stdout).")
+@click.option("--trace", "trace_path", metavar="PATH", help="Write a Chrome trace file.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--dry-run", is_flag=True, help="Show what would run, and why tasks are skipped.")
+def run(**options: Any) -> None:
+    """Run the configured tasks on FILES, the staged files, or --all-files."""
+    from hookrunner.session import RunOptions, run_session
+
+    sys.exit(run_session(RunOptions(**options)))
+
+
+# -- list --------------------------------------------------------------------
+
+
+@cli.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "dot", "mermaid"]), default="text"
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+def list_tasks(fmt: str, config_path: str | None) -> None:
+    """Show the tasks and the graph they form."""
+    from hookrunner.listing import render
+    from hookrunner.session import load
+
+    repo, config = load(config_path)
+    from hookrunner.run import load_durations
+
+    click.echo(render(config, fmt, load_durations(repo.common_dir)), nl=False)
+
+
+# -- install / uninstall -----------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--hook",
+    "hook_types",
+    multiple=True,
+    type=click.Choice(["pre-commit", "pre-push"]),
+    help="Which hook to install (repeatable; default pre-commit).",
+)
+@click.option(
+    "-f", "--overwrite", is_flag=True, help="Replace a foreign hook instead of keeping it."
+)
+def install(hook_types: tuple[str, ...], overwrite: bool) -> None:
+    """Install hookrunner as the repository's git hook."""
+    from hookrunner import hooks
+    from hookrunner.git import find_repo
+
+    for line in hooks.install(find_repo(), hook_types or ("pre-commit",), overwrite=overwrite):
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--hook",
+    "hook_types",
+    multiple=True,
+    type=click.Choice(["pre-commit", "pre-push"]),
+    help="Which hook to remove (repeatable; default both).",
+)
+def uninstall(hook_types: tuple[str, ...]) -> None:
+    """Remove hookrunner's git hooks and put back the ones they replaced."""
+    from hookrunner import hooks
+    from hookrunner.git import find_repo
+
+    for line in hooks.uninstall(find_repo(), hook_types or ("pre-commit", "pre-push")):
+        click.echo(line)
+
+
+# -- init --------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+def init(config_path: str | None) -> None:
+    """Write a starter [tool.paratools] table for the tools this project uses."""
+    from hookrunner.starter import write_starter
+
+    path = Path(config_path) if config_path else _project_root() / "pyproject.toml"
+    click.echo(write_starter(path))
+
+
+def _project_root() -> Path:
+    from hookrunner.git import find_repo
+
+    try:
+        return find_repo().root
+    except HookrunnerError:
+        return Path(os.getcwd())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

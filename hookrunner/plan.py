@@ -1,0 +1,179 @@
+"""From the configuration and a run's files to the graph of invocations.
+
+This decides, without running anything, which tasks run on which files,
+which are skipped and why, how their file lists are split into command
+lines, and what waits for what:
+- stage order: format -> lint -> test (test only after format when
+  ``tests_wait_for_lint = false``), as ordering edges;
+- ``depends_on``: edges that need the dependency to succeed;
+- format tasks whose files overlap: the later-declared waits for the earlier.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from hookrunner.config import STAGES, Config, TaskConfig
+from hookrunner.files import Classifier
+from hookrunner.graph import closure
+from hookrunner.xargs import partition
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command line of a task; a task has several when its files do not fit in one."""
+
+    name: str
+    argv: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    task: TaskConfig
+    files: tuple[str, ...] = ()
+    skip: str = ""
+    invocations: tuple[Invocation, ...] = ()
+    after: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    serial: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.task.name
+
+    @property
+    def stage(self) -> str:
+        return self.task.stage
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the command line narrowed the run to."""
+
+    hook: str = "manual"
+    only: tuple[str, ...] = ()
+    skip: Collection[str] = ()
+    skip_source: str = "--skip"
+    stages: tuple[str, ...] = ()
+
+
+def stage_rank(stage: str) -> int:
+    return STAGES.index(stage)
+
+
+def _skip_reason(task: TaskConfig, selection: Selection, files: Sequence[str]) -> str:
+    if selection.hook not in task.hooks:
+        return f"not in hook {selection.hook}"
+    if task.name in selection.skip:
+        return f"skipped by {selection.skip_source}"
+    if not files and not task.always_run:
+        return "no files to check"
+    return ""
+
+
+def _relative(files: Sequence[str], cwd: str) -> list[str]:
+    return [posixpath.relpath(f, cwd) for f in files] if cwd else list(files)
+
+
+def _invocations(task: TaskConfig, files: Sequence[str], arg_limit: int) -> tuple[Invocation, ...]:
+    if not task.pass_filenames:
+        return (Invocation(task.name, task.cmd, tuple(files)),)
+    batches = partition(task.cmd, _relative(files, task.cwd), arg_limit)
+    if len(batches) == 1:
+        return (Invocation(task.name, tuple(batches[0]), tuple(files)),)
+    result = []
+    start = 0
+    for i, argv in enumerate(batches, 1):
+        count = len(argv) - len(task.cmd)
+        label = f"{task.name} [{i}/{len(batches)}]"
+        result.append(Invocation(label, tuple(argv), tuple(files[start : start + count])))
+        start += count
+    return tuple(result)
+
+
+def build_plan(
+    config: Config,
+    classifier: Classifier,
+    selection: Selection,
+    arg_limit: int,
+) -> list[PlannedTask]:
+    """Every configured task that the selection keeps, in declaration order."""
+    tasks = [
+        t
+        for t in config.tasks
+        if (not selection.only or t.name in selection.only)
+        and (not selection.stages or t.stage in selection.stages)
+    ]
+    chosen: list[tuple[TaskConfig, list[str], str]] = []
+    for task in tasks:
+        files = classifier.select(task)
+        chosen.append((task, files, _skip_reason(task, selection, files)))
+    running = {t.name for t, _, skip in chosen if not skip}
+    requires = {t.name: t.depends_on for t in config.tasks}
+    file_sets = {t.name: set(files) for t, files, skip in chosen if not skip}
+    earlier = {
+        "format": set(),
+        "lint": {"format"},
+        "test": {"format", "lint"} if config.tests_wait_for_lint else {"format"},
+    }
+    plan = []
+    for task, files, skip in chosen:
+        if skip:
+            plan.append(PlannedTask(task, tuple(files), skip))
+            continue
+        after = [t.name for t, _, s in chosen if not s and t.stage in earlier[task.stage]]
+        overlapping = [
+            t.name
+            for t, _, s in chosen
+            if not s
+            and task.stage == t.stage == "format"
+            and t.index < task.index
+            and not file_sets[t.name].isdisjoint(file_sets[task.name])
+            # an explicit dependency the other way round already orders them
+            and task.name not in closure([t.name], requires)
+        ]
+        serial = task.stage == "format" and any(
+            t.stage == "format" and t.name != task.name and not s
+            and not file_sets[t.name].isdisjoint(file_sets[task.name])
+            for t, _, s in chosen
+        )  # fmt: skip
+        plan.append(
+            PlannedTask(
+                task,
+                tuple(files),
+                "",
+                _invocations(task, files, arg_limit),
+                after=tuple(dict.fromkeys([*after, *overlapping])),
+                depends_on=tuple(d for d in task.depends_on if d in running),
+                serial=serial,
+            )
+        )
+    return plan
+
+
+def expected_order(plan: Sequence[PlannedTask], durations: Mapping[str, float]) -> list[str]:
+    """The order the ready queue would start the tasks in with one slot:
+    what ``--dry-run`` shows."""
+    pending = {p.name: set(p.after) | set(p.depends_on) for p in plan if not p.skip}
+    index = {p.name: i for i, p in enumerate(plan)}
+    by_name = {p.name: p for p in plan}
+    order: list[str] = []
+    while pending:
+        ready = [n for n, deps in pending.items() if not deps]
+        best = min(
+            ready,
+            key=lambda n: (
+                stage_rank(by_name[n].stage),
+                -by_name[n].task.priority,
+                -durations.get(n, 0.0),
+                index[n],
+            ),
+        )
+        order.append(best)
+        del pending[best]
+        for deps in pending.values():
+            deps.discard(best)
+    return order

@@ -1,0 +1,253 @@
+"""Run a plan on the executor and turn invocation results into task results.
+
+A task's invocations are separate executor tasks (so each takes a slot and a
+trace row of its own); the task's line is printed when the last of them ends.
+A format task's files are fingerprinted before and after each invocation:
+overlapping format tasks never run at once, so a change is attributed exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hookrunner.executor import ParallelExecutor, Result, ToolTask
+from hookrunner.plan import PlannedTask, stage_rank
+from hookrunner.proc import run_process
+from hookrunner.report import Slice, TaskResult
+
+Fingerprint = dict[str, bytes | None]
+
+
+def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
+    """A digest of each file's content (None for a missing file)."""
+    prints: Fingerprint = {}
+    for name in files:
+        try:
+            data = (root / name).read_bytes()
+        except OSError:
+            prints[name] = None
+        else:
+            prints[name] = hashlib.blake2b(data, digest_size=20).digest()
+    return prints
+
+
+async def _invoke(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    root: Path,
+    watch: Sequence[str],
+) -> Result:
+    before = fingerprint(root, watch) if watch else {}
+    proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
+    modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
+    if proc.timed_out:
+        status = "timeout"
+    elif proc.exit_code == 0:
+        status = "success"
+    else:
+        status = "failed"
+    return {
+        "status": status,
+        "output": proc.output,
+        "error": proc.error or None,
+        "exit_code": proc.exit_code,
+        "modified": modified,
+    }
+
+
+def task_env(base: Mapping[str, str], planned: PlannedTask) -> dict[str, str]:
+    return {**base, **dict(planned.task.env)}
+
+
+class Runner:
+    """Collects invocation outcomes into one :class:`TaskResult` per task."""
+
+    def __init__(
+        self,
+        plan: Sequence[PlannedTask],
+        root: Path,
+        env: Mapping[str, str],
+        durations: Mapping[str, float],
+        on_start: Callable[[str], None] = lambda name: None,
+        on_result: Callable[[TaskResult], None] = lambda result: None,
+    ) -> None:
+        self.plan = list(plan)
+        self.root = root
+        self.env = dict(env)
+        self.durations = durations
+        self.on_start = on_start
+        self.on_result = on_result
+        self.results: list[TaskResult] = []
+        self._owner: dict[str, PlannedTask] = {}
+        self._done: dict[str, list[ToolTask]] = {}
+        self._started: set[str] = set()
+
+    def tool_tasks(self) -> list[ToolTask]:
+        by_name = {p.name: p for p in self.plan}
+
+        def names(tasks: Sequence[str]) -> list[str]:
+            return [inv.name for t in tasks for inv in by_name[t].invocations]
+
+        tools = []
+        for planned in self.plan:
+            if planned.skip:
+                continue
+            task = planned.task
+            env = task_env(self.env, planned)
+            count = len(planned.invocations)
+            expected = self.durations.get(task.name)
+            previous: list[str] = []
+            for inv in planned.invocations:
+                self._owner[inv.name] = planned
+                kwargs: dict[str, Any] = {
+                    "argv": inv.argv,
+                    "cwd": self.root / task.cwd,
+                    "env": env,
+                    "timeout": task.timeout,
+                    "root": self.root,
+                    "watch": inv.files if task.stage == "format" else (),
+                }
+                tools.append(
+                    ToolTask(
+                        name=inv.name,
+                        func=_invoke,
+                        kwargs=kwargs,
+                        depends_on=names(planned.depends_on),
+                        after=names(planned.after) + previous,
+                        priority=task.priority,
+                        timeout=None,
+                        tier=stage_rank(task.stage),
+                        expected_duration=expected / count if expected else None,
+                    )
+                )
+                if planned.serial:
+                    previous = [inv.name]
+            self._done[task.name] = []
+        return tools
+
+    def emit_skipped(self) -> None:
+        for planned in self.plan:
+            if planned.skip:
+                self._emit(
+                    TaskResult(
+                        name=planned.name,
+                        stage=planned.stage,
+                        status="skipped",
+                        cmd=planned.task.cmd,
+                        files=planned.files,
+                        reason=planned.skip,
+                    )
+                )
+
+    def _emit(self, result: TaskResult) -> None:
+        self.results.append(result)
+        self.on_result(result)
+
+    def started(self, tool: ToolTask, slot: int) -> None:
+        planned = self._owner[tool.name]
+        if planned.name not in self._started:
+            self._started.add(planned.name)
+            self.on_start(planned.name)
+
+    def finished(self, tool: ToolTask) -> None:
+        planned = self._owner[tool.name]
+        done = self._done[planned.name]
+        done.append(tool)
+        if len(done) == len(planned.invocations):
+            self._emit(self._combine(planned, done))
+
+    def _combine(self, planned: PlannedTask, tools: Sequence[ToolTask]) -> TaskResult:
+        results = [t.result or {} for t in tools]
+        statuses = [r.get("status", "skipped") for r in results]
+        modified = tuple(f for r in results for f in r.get("modified", ()))
+        reason = ""
+        for status in ("timeout", "failed", "cancelled", "skipped"):
+            if status in statuses:
+                picked = results[statuses.index(status)]
+                reason = picked.get("error") or ""
+                break
+        else:
+            status = "modified" if modified else "passed"
+        ran = [r for r in results if "start" in r]
+        codes = [r.get("exit_code") for r in ran]
+        exit_code = next((c for c in codes if c), codes[0] if codes else None)
+        if status == "timeout":
+            reason = f"after {planned.task.timeout:g}s"
+        outputs = [str(r.get("output") or "") for r in ran]
+        return TaskResult(
+            name=planned.name,
+            stage=planned.stage,
+            status=status,
+            exit_code=exit_code,
+            duration=sum(float(r.get("duration", 0.0)) for r in ran),
+            start=min((r["start"] for r in ran), default=None),
+            end=max((r["end"] for r in ran), default=None),
+            cmd=planned.task.cmd,
+            files=planned.files,
+            output="".join(o if o.endswith("\n") or not o else o + "\n" for o in outputs),
+            reason=reason if status in ("timeout", "cancelled", "skipped") else "",
+            modified=modified,
+            slices=tuple(
+                Slice(r["slot"], r["start"], r["end"], t.name)
+                for t, r in zip(tools, results, strict=True)
+                if "start" in r
+            ),
+        )
+
+    async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
+        self.emit_skipped()
+        tools = self.tool_tasks()
+        executor = ParallelExecutor(jobs, on_start=self.started, on_finish=self.finished)
+        await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
+        return self.results
+
+
+def exit_code_of(results: Sequence[TaskResult], restaged: frozenset[str] = frozenset()) -> int:
+    """1 when any task failed, timed out, was cancelled, or changed files that
+    were not re-staged (``stage_fixed``); else 0."""
+    for result in results:
+        if result.status in ("failed", "timeout", "cancelled"):
+            return 1
+        if result.status == "modified" and result.name not in restaged:
+            return 1
+    return 0
+
+
+# -- duration history ---------------------------------------------------------
+
+_HISTORY = "hookrunner-durations.json"
+
+
+def load_durations(git_dir: Path) -> dict[str, float]:
+    """Durations of earlier runs; a missing or damaged file is no history."""
+    try:
+        data = json.loads((git_dir / _HISTORY).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))}
+
+
+def save_durations(git_dir: Path, old: Mapping[str, float], results: Sequence[TaskResult]) -> None:
+    """Keep the latest duration of every task that ran to completion."""
+    new = dict(old)
+    for result in results:
+        if result.status in ("passed", "modified", "failed") and not result.cached:
+            new[result.name] = round(result.duration, 4)
+    if new == old:
+        return
+    path = git_dir / _HISTORY
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(new, sort_keys=True))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,289 @@
+"""One ``hookrunner run``: repository, config, files, plan, safety, execution, report."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from hookrunner import git
+from hookrunner.config import Config, load_config
+from hookrunner.errors import HookrunnerError
+from hookrunner.files import Classifier
+from hookrunner.plan import PlannedTask, Selection, build_plan, expected_order
+from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, live_allowed
+
+if TYPE_CHECKING:
+    from hookrunner.run import Runner
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    files: tuple[str, ...] = ()
+    all_files: bool = False
+    hook: str | None = None
+    from_ref: str | None = None
+    to_ref: str | None = None
+    jobs: int | None = None
+    fail_fast: bool | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    verbose: bool = False
+    quiet: bool = False
+    json_path: str | None = None
+    trace_path: str | None = None
+    color: str = "auto"
+    config_path: str | None = None
+    dry_run: bool = False
+
+
+def load(config_path: str | None) -> tuple[git.Repo, Config]:
+    repo = git.find_repo()
+    path = Path(config_path) if config_path else repo.root / "pyproject.toml"
+    return repo, load_config(path, repo.root)
+
+
+def under_pre_commit(env: Mapping[str, str]) -> bool:
+    return env.get("PRE_COMMIT") == "1"
+
+
+def hook_of(options: RunOptions, env: Mapping[str, str]) -> str:
+    """The hook this run stands for; under pre-commit, its stage."""
+    if options.hook:
+        return options.hook
+    if under_pre_commit(env):
+        stage = env.get("PRE_COMMIT_HOOK_STAGE", "")
+        if stage in ("pre-commit", "pre-push", "manual"):
+            return stage
+        if env.get("PRE_COMMIT_FROM_REF") or env.get("PRE_COMMIT_TO_REF"):
+            return "pre-push"
+        return "pre-commit"
+    return "manual"
+
+
+@dataclass(frozen=True)
+class FileSet:
+    files: list[str]
+    staged: bool  # the files are the index's: unstaged work must be hidden
+
+
+def _from_cwd(repo: git.Repo, names: tuple[str, ...]) -> list[str]:
+    cwd = Path.cwd()
+    result = []
+    for name in names:
+        full = Path(os.path.abspath(cwd / name))
+        try:
+            result.append(full.relative_to(repo.root).as_posix())
+        except ValueError:
+            raise HookrunnerError(f"{name}: outside the repository {repo.root}") from None
+    return list(dict.fromkeys(result))
+
+
+def files_of_run(
+    repo: git.Repo, options: RunOptions, hook: str, env: Mapping[str, str], stdin: TextIO
+) -> FileSet:
+    if bool(options.from_ref) != bool(options.to_ref):
+        raise HookrunnerError("--from-ref and --to-ref go together")
+    if options.files:
+        return FileSet(_from_cwd(repo, options.files), staged=False)
+    if options.all_files:
+        return FileSet(git.tracked_files(repo), staged=False)
+    if options.from_ref and options.to_ref:
+        return FileSet(git.changed_files(repo, options.from_ref, options.to_ref), staged=False)
+    if under_pre_commit(env) and env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
+        files = git.changed_files(repo, env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"])
+        return FileSet(files, staged=False)
+    if hook == "pre-push":
+        if stdin.isatty():
+            raise HookrunnerError(
+                "--hook pre-push reads git's ref lines on stdin; run by hand, "
+                "give --from-ref and --to-ref"
+            )
+        remote = env.get("HOOKRUNNER_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_NAME") or "origin"
+        return FileSet(git.pushed_files(repo, stdin.read(), remote), staged=False)
+    return FileSet(git.staged_files(repo), staged=True)
+
+
+def task_environment(hook: str, options: RunOptions) -> dict[str, str]:
+    env = dict(os.environ)
+    # Tools installed beside hookrunner (the same virtualenv) are found even
+    # when git runs the hook from a shell where that environment is not active.
+    here = os.path.dirname(sys.executable)
+    path = env.get("PATH", "")
+    if here and here not in path.split(os.pathsep):
+        env["PATH"] = here + os.pathsep + path if path else here
+    env["HOOKRUNNER_HOOK"] = hook
+    if options.from_ref and options.to_ref:
+        env["HOOKRUNNER_FROM_REF"] = options.from_ref
+        env["HOOKRUNNER_TO_REF"] = options.to_ref
+    return env
+
+
+def selection_of(config: Config, options: RunOptions, hook: str) -> Selection:
+    names = [t.name for t in config.tasks]
+    for flag, chosen in (("--only", options.only), ("--skip", options.skip)):
+        for name in chosen:
+            if name not in names:
+                from difflib import get_close_matches
+
+                close = get_close_matches(name, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise HookrunnerError(f"{flag} {name}: no such task{hint}")
+    env_skip = [s.strip() for s in os.environ.get("SKIP", "").split(",") if s.strip()]
+    source = "--skip" if options.skip else "SKIP"
+    return Selection(
+        hook=hook,
+        only=options.only,
+        skip=frozenset([*options.skip, *env_skip]),
+        skip_source=source,
+        stages=options.stages,
+    )
+
+
+def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> str:
+    from hookrunner.graph import critical_path
+
+    lines = []
+    order = expected_order(plan, durations)
+    position = {name: i for i, name in enumerate(order, 1)}
+    for p in sorted(plan, key=lambda p: position.get(p.name, len(plan) + 1)):
+        if p.skip:
+            lines.append(f"  -  {p.name} ({p.stage}): skipped, {p.skip}")
+            continue
+        waits = [*p.depends_on, *(a for a in p.after if a not in p.depends_on)]
+        parts = [f"{len(p.files)} file{'s' * (len(p.files) != 1)}"]
+        if len(p.invocations) > 1:
+            parts.append(f"{len(p.invocations)} command lines")
+        if p.name in durations:
+            parts.append(f"~{durations[p.name]:.2f}s")
+        if waits:
+            parts.append("after " + ", ".join(waits))
+        lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {'; '.join(parts)}")
+        lines.append(f"       $ {shlex.join(p.task.cmd)}")
+    edges = {p.name: [*p.after, *p.depends_on] for p in plan if not p.skip}
+    path, total = critical_path(edges, durations)
+    if path and total > 0:
+        lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
+    return "\n".join(lines) + "\n"
+
+
+def run_session(options: RunOptions, stdin: TextIO | None = None) -> int:
+    started = time.perf_counter()
+    repo, config = load(options.config_path)
+    pre_commit = under_pre_commit(os.environ)
+    with contextlib.ExitStack() as stack:
+        # pre-commit guards the work tree itself; a dry run does not touch it.
+        if not pre_commit and not options.dry_run:
+            from hookrunner import staged
+
+            stack.enter_context(staged.repo_lock(repo))
+            message = staged.recover_leftover(repo)
+            if message:
+                print(message, file=sys.stderr)
+        code = _run_locked(repo, config, options, stdin or sys.stdin, stack, started)
+    return code
+
+
+def _run_locked(
+    repo: git.Repo,
+    config: Config,
+    options: RunOptions,
+    stdin: TextIO,
+    stack: contextlib.ExitStack,
+    started: float,
+) -> int:
+    env_in = os.environ
+    pre_commit = under_pre_commit(env_in)
+    hook = hook_of(options, env_in)
+    fileset = files_of_run(repo, options, hook, env_in, stdin)
+    hide = fileset.staged and not pre_commit and not options.dry_run
+    if hide and git.unmerged_files(repo):
+        raise HookrunnerError(
+            "unmerged files (a merge is in progress): resolve the conflicts and "
+            "stage them before running hookrunner"
+        )
+    from hookrunner.run import Runner, exit_code_of, load_durations, save_durations
+    from hookrunner.xargs import max_length
+
+    env = task_environment(hook, options)
+    selection = selection_of(config, options, hook)
+    plan = build_plan(config, Classifier(repo.root, fileset.files), selection, max_length(env))
+    durations = load_durations(repo.common_dir)
+    out = sys.stderr if options.json_path == "-" else sys.stdout
+    if options.dry_run:
+        out.write(describe_plan(plan, durations))
+        return 0
+    printer = Printer(
+        out,
+        color=color_allowed(options.color, out, env_in),
+        verbose=options.verbose,
+        quiet=options.quiet,
+        live=live_allowed(out, env_in),
+        width=79,
+        total=len(plan),
+    )
+    runner = Runner(plan, repo.root, env, durations, printer.task_started, printer.task_finished)
+    jobs = options.jobs or config.jobs
+    fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
+    restaged: frozenset[str] = frozenset()
+    interrupted: BaseException | None = None
+    with contextlib.ExitStack() as hidden:
+        if hide:
+            from hookrunner import staged
+
+            hidden.enter_context(staged.unstaged_changes_hidden(repo))
+        try:
+            results = _execute(runner, jobs, fail_fast)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            interrupted = exc
+            results = runner.results
+        commit_run = fileset.staged or (pre_commit and hook == "pre-commit")
+        if interrupted is None and commit_run:
+            restaged = _restage(repo, plan, results)
+    # The work tree is the user's again: other runs may go on while we report.
+    stack.close()
+    code = exit_code_of(results, restaged)
+    if isinstance(interrupted, KeyboardInterrupt):
+        code = 130
+    elif isinstance(interrupted, SystemExit):
+        code = interrupted.code if isinstance(interrupted.code, int) else 143
+    report = RunReport(tuple(results), code, time.perf_counter() - started, jobs)
+    printer.finish(report)
+    if options.json_path:
+        from hookrunner.report import write_json
+
+        write_json(report, options.json_path)
+    if options.trace_path:
+        from hookrunner.trace import write_trace
+
+        write_trace(report, options.trace_path)
+    save_durations(repo.common_dir, durations, results)
+    return code
+
+
+def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:
+    import asyncio
+
+    return asyncio.run(runner.execute(jobs, fail_fast))
+
+
+def _restage(repo: git.Repo, plan: list[PlannedTask], results: list[TaskResult]) -> frozenset[str]:
+    """``stage_fixed`` tasks: add the files they fixed to the commit."""
+    fixed = {p.name for p in plan if p.task.stage_fixed}
+    names = set()
+    files: list[str] = []
+    for result in results:
+        if result.status == "modified" and result.name in fixed:
+            names.add(result.name)
+            files.extend(result.modified)
+    if files:
+        git.stage(repo, list(dict.fromkeys(files)))
+        print(f"hookrunner: re-staged {len(set(files))} fixed file(s)", file=sys.stderr)
+    return frozenset(names)
