@@ -120,6 +120,15 @@ def task_environment(hook: str, options: RunOptions) -> dict[str, str]:
     if here and here not in path.split(os.pathsep):
         env["PATH"] = here + os.pathsep + path if path else here
     env["HOOKRUNNER_HOOK"] = hook
+    # Under pre-commit the same facts arrive under its names.
+    for ours, theirs in (
+        ("HOOKRUNNER_REMOTE_NAME", "PRE_COMMIT_REMOTE_NAME"),
+        ("HOOKRUNNER_REMOTE_URL", "PRE_COMMIT_REMOTE_URL"),
+        ("HOOKRUNNER_FROM_REF", "PRE_COMMIT_FROM_REF"),
+        ("HOOKRUNNER_TO_REF", "PRE_COMMIT_TO_REF"),
+    ):
+        if theirs in env and ours not in env:
+            env[ours] = env[theirs]
     if options.from_ref and options.to_ref:
         env["HOOKRUNNER_FROM_REF"] = options.from_ref
         env["HOOKRUNNER_TO_REF"] = options.to_ref
