@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import dataclasses
 import heapq
-import logging
 import signal
 import threading
 import time
@@ -28,8 +27,6 @@ from enum import Enum
 from typing import Any
 
 from hookrunner import graph
-
-logger = logging.getLogger("hookrunner")
 
 Result = dict[str, Any]
 TaskFunc = Callable[..., Awaitable[Any]]
@@ -247,6 +244,10 @@ class ParallelExecutor:
         )
 
     def _log_statistics(self) -> None:
+        # logging is imported only when asked for: a hook pays for every import.
+        import logging
+
+        logger = logging.getLogger("hookrunner")
         stats = self.get_statistics()
         counts = ", ".join(f"{n} {s}" for s, n in stats.counts.items() if n)
         logger.info(

@@ -8,7 +8,6 @@ overlapping format tasks never run at once, so a change is attributed exactly.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +24,8 @@ Fingerprint = dict[str, bytes | None]
 
 def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
     """A digest of each file's content (None for a missing file)."""
+    import hashlib  # only runs with a format task pay for it
+
     prints: Fingerprint = {}
     for name in files:
         try:
