@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
 @click.option("--dry-run", is_flag=True, help="Show what would run, and why tasks are skipped.")
+@click.option("--no-cache", is_flag=True, help="Run every task, even on content that passed.")
 def run(**options: Any) -> None:
     """Run the configured tasks on FILES, the staged files, or --all-files."""
     from hookrunner.session import RunOptions, run_session
@@ -162,6 +163,24 @@ def uninstall(hook_types: tuple[str, ...]) -> None:
 
     for line in hooks.uninstall(find_repo(), hook_types or ("pre-commit", "pre-push")):
         click.echo(line)
+
+
+# -- cache -------------------------------------------------------------------
+
+
+@cli.group()
+def cache() -> None:
+    """The store of results that passed (under the git directory)."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Forget every cached result."""
+    from hookrunner.cache import DIRECTORY, Store
+    from hookrunner.git import find_repo
+
+    count = Store(find_repo().common_dir / DIRECTORY).clear()
+    click.echo(f"removed {count} cached result{'s' * (count != 1)}")
 
 
 # -- init --------------------------------------------------------------------

@@ -157,6 +157,13 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         raise ConfigError(
             file, f"{at}.cache", f'expected true, false or "per-file", got {_show(cache)}'
         )
+    pass_filenames = _bool(
+        table.get("pass_filenames", stage != "test"), file, f"{at}.pass_filenames"
+    )
+    if cache == "per-file" and not pass_filenames:
+        raise ConfigError(
+            file, f"{at}.cache", '"per-file" needs a task that is given filenames (pass_filenames)'
+        )
     return TaskConfig(
         name=name,
         cmd=_cmd(table["cmd"], file, f"{at}.cmd"),
@@ -167,9 +174,7 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         files=_globs(table.get("files", []), file, f"{at}.files"),
         exclude=_globs(table.get("exclude", []), file, f"{at}.exclude"),
         types=_types(table.get("types", []), file, f"{at}.types"),
-        pass_filenames=_bool(
-            table.get("pass_filenames", stage != "test"), file, f"{at}.pass_filenames"
-        ),
+        pass_filenames=pass_filenames,
         always_run=_bool(table.get("always_run", False), file, f"{at}.always_run"),
         timeout=_timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
         env=_env(table.get("env", {}), file, f"{at}.env"),

@@ -74,14 +74,14 @@ def _skip_reason(task: TaskConfig, selection: Selection, files: Sequence[str]) -
     return ""
 
 
-def _relative(files: Sequence[str], cwd: str) -> list[str]:
+def relative(files: Sequence[str], cwd: str) -> list[str]:
     return [posixpath.relpath(f, cwd) for f in files] if cwd else list(files)
 
 
 def _invocations(task: TaskConfig, files: Sequence[str], arg_limit: int) -> tuple[Invocation, ...]:
     if not task.pass_filenames:
         return (Invocation(task.name, task.cmd, tuple(files)),)
-    batches = partition(task.cmd, _relative(files, task.cwd), arg_limit)
+    batches = partition(task.cmd, relative(files, task.cwd), arg_limit)
     if len(batches) == 1:
         return (Invocation(task.name, tuple(batches[0]), tuple(files)),)
     result = []

@@ -138,13 +138,14 @@ def format_summary(report: RunReport) -> str:
     Counts follow STATUSES order, with ``cached`` right after ``passed``: a
     result reused from the cache counts as cached, not as passed. Zero counts
     are left out. The part in parentheses is the summed task time over the wall
-    time; it is left out when nothing ran or the wall time is zero.
+    time; it is left out when nothing ran (cached results do not count) or
+    the wall time is zero.
     """
     counts = _counts(report.results)
     order = ("passed", "cached", *STATUSES[1:])
     parts = [f"{counts[key]} {_SUMMARY_WORDS.get(key, key)}" for key in order if key in counts]
     text = f"{', '.join(parts) or 'no tasks'} in {report.duration:.2f}s"
-    busy = sum(result.duration for result in report.results)
+    busy = sum(result.duration for result in report.results if not result.cached)
     if busy > 0 and report.duration > 0:
         text += f" (tasks took {busy:.2f}s: {busy / report.duration:.1f}x)"
     return text

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hookrunner.cache import Contents, Entry, Keyer, Store
+from hookrunner.config import TaskConfig
 from hookrunner.executor import ParallelExecutor, Result, ToolTask
-from hookrunner.plan import PlannedTask, stage_rank
+from hookrunner.plan import PlannedTask, relative, stage_rank
 from hookrunner.proc import run_process
 from hookrunner.report import Slice, TaskResult
 
@@ -37,6 +40,23 @@ def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
     return prints
 
 
+@dataclass(frozen=True)
+class CacheUse:
+    """How one invocation consults and feeds the result cache."""
+
+    keyer: Keyer
+    store: Store
+    cmd: tuple[str, ...]
+    cwd: str
+    files: tuple[str, ...]
+    """Repo-relative: the files this invocation is given."""
+
+
+def _cached(output: str, saved: float) -> Result:
+    return {"status": "success", "output": output, "error": None, "exit_code": 0,
+            "cached": True, "saved": saved}  # fmt: skip
+
+
 async def _invoke(
     argv: Sequence[str],
     cwd: Path,
@@ -44,7 +64,26 @@ async def _invoke(
     timeout: float,
     root: Path,
     watch: Sequence[str],
+    cache: CacheUse | None = None,
 ) -> Result:
+    # Keys are computed now, not when planning: a formatter that ran before
+    # this task may have changed what it reads.
+    file_keys: dict[str, str] = {}
+    key = ""
+    if cache is not None:
+        if cache.keyer.task.cache == "per-file":
+            file_keys = cache.keyer.file_keys(cache.files)
+            hits = {f: cache.store.get(k) for f, k in file_keys.items()}
+            todo = [f for f, entry in hits.items() if entry is None]
+            if not todo:
+                return _cached("", sum(e.duration for e in hits.values() if e))
+            argv = [*cache.cmd, *relative(todo, cache.cwd)]
+            file_keys = {f: file_keys[f] for f in todo}
+        else:
+            key = cache.keyer.key(cache.files)
+            entry = cache.store.get(key)
+            if entry is not None:
+                return _cached(entry.output, entry.duration)
     before = fingerprint(root, watch) if watch else {}
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
     modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
@@ -54,6 +93,11 @@ async def _invoke(
         status = "success"
     else:
         status = "failed"
+    if cache is not None and status == "success" and not modified:
+        if key:
+            cache.store.put(key, Entry(proc.duration, proc.output))
+        for file_key in file_keys.values():
+            cache.store.put(file_key, Entry(proc.duration / len(file_keys), ""))
     return {
         "status": status,
         "output": proc.output,
@@ -78,6 +122,7 @@ class Runner:
         durations: Mapping[str, float],
         on_start: Callable[[str], None] = lambda name: None,
         on_result: Callable[[TaskResult], None] = lambda result: None,
+        cache: tuple[Store, Contents, Mapping[str, Keyer]] | None = None,
     ) -> None:
         self.plan = list(plan)
         self.root = root
@@ -85,6 +130,7 @@ class Runner:
         self.durations = durations
         self.on_start = on_start
         self.on_result = on_result
+        self.cache = cache
         self.results: list[TaskResult] = []
         self._owner: dict[str, PlannedTask] = {}
         self._done: dict[str, list[ToolTask]] = {}
@@ -114,6 +160,7 @@ class Runner:
                     "timeout": task.timeout,
                     "root": self.root,
                     "watch": inv.files if task.stage == "format" else (),
+                    "cache": self._cache_use(task, inv.files),
                 }
                 tools.append(
                     ToolTask(
@@ -132,6 +179,12 @@ class Runner:
                     previous = [inv.name]
             self._done[task.name] = []
         return tools
+
+    def _cache_use(self, task: TaskConfig, files: tuple[str, ...]) -> CacheUse | None:
+        if self.cache is None or task.name not in self.cache[2]:
+            return None
+        store, _, keyers = self.cache
+        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files)
 
     def emit_skipped(self) -> None:
         for planned in self.plan:
@@ -161,6 +214,9 @@ class Runner:
         planned = self._owner[tool.name]
         done = self._done[planned.name]
         done.append(tool)
+        changed = (tool.result or {}).get("modified")
+        if changed and self.cache is not None:
+            self.cache[1].mark_dirty(changed)
         if len(done) == len(planned.invocations):
             self._emit(self._combine(planned, done))
 
@@ -181,6 +237,7 @@ class Runner:
         exit_code = next((c for c in codes if c), codes[0] if codes else None)
         if status == "timeout":
             reason = f"after {planned.task.timeout:g}s"
+        cached = bool(ran) and all(r.get("cached") for r in ran)
         outputs = [str(r.get("output") or "") for r in ran]
         return TaskResult(
             name=planned.name,
@@ -195,6 +252,8 @@ class Runner:
             output="".join(o if o.endswith("\n") or not o else o + "\n" for o in outputs),
             reason=reason if status in ("timeout", "cancelled", "skipped") else "",
             modified=modified,
+            cached=cached,
+            saved=sum(float(r.get("saved", 0.0)) for r in ran) if cached else 0.0,
             slices=tuple(
                 Slice(r["slot"], r["start"], r["end"], t.name)
                 for t, r in zip(tools, results, strict=True)

@@ -20,6 +20,7 @@ from hookrunner.plan import PlannedTask, Selection, build_plan, expected_order
 from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, live_allowed
 
 if TYPE_CHECKING:
+    from hookrunner.cache import Contents, Keyer, Store
     from hookrunner.run import Runner
 
 
@@ -42,6 +43,7 @@ class RunOptions:
     color: str = "auto"
     config_path: str | None = None
     dry_run: bool = False
+    no_cache: bool = False
 
 
 def load(config_path: str | None) -> tuple[git.Repo, Config]:
@@ -238,7 +240,10 @@ def _run_locked(
         width=79,
         total=len(plan),
     )
-    runner = Runner(plan, repo.root, env, durations, printer.task_started, printer.task_finished)
+    cache = None if options.no_cache else _cache_for(plan, repo, config, env)
+    runner = Runner(
+        plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+    )
     jobs = options.jobs or config.jobs
     fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
     restaged: frozenset[str] = frozenset()
@@ -274,7 +279,21 @@ def _run_locked(
 
         write_trace(report, options.trace_path)
     save_durations(repo.common_dir, durations, results)
+    if cache is not None and cache[0].written:
+        cache[0].prune()
     return code
+
+
+def _cache_for(
+    plan: list[PlannedTask], repo: git.Repo, config: Config, env: Mapping[str, str]
+) -> tuple[Store, Contents, dict[str, Keyer]] | None:
+    tasks = [p.task for p in plan if not p.skip and p.task.cache]
+    if not tasks:
+        return None
+    from hookrunner.cache import DIRECTORY, Store, keyers
+
+    contents, keys = keyers(tasks, repo, config, env.get("PATH"))
+    return Store(repo.common_dir / DIRECTORY), contents, keys
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

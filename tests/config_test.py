@@ -186,7 +186,7 @@ cwd = "./sub/"
 hooks = ["pre-commit", "manual"]
 priority = -3
 stage_fixed = true
-cache = "per-file"
+cache = true
 cache_inputs = ["uv.lock"]
 
 [tool.paratools.tasks.mypy]
@@ -210,7 +210,7 @@ depends_on = ["ruff-format", "ruff-format"]
             hooks=frozenset({"pre-commit", "manual"}),
             priority=-3,
             stage_fixed=True,
-            cache="per-file",
+            cache=True,
             cache_inputs=("uv.lock",),
             index=0,
         ),
@@ -337,6 +337,10 @@ def test_top_level_types(tmp_path: Path, line: str, expected: str) -> None:
         ('env = { "A B" = true }', 'env."A B": expected a string, got true'),
         ('cache = "yes"', 'cache: expected true, false or "per-file", got "yes"'),
         ("cache = 1", 'cache: expected true, false or "per-file", got 1'),
+        (
+            'cache = "per-file"\npass_filenames = false',
+            'cache: "per-file" needs a task that is given filenames (pass_filenames)',
+        ),
     ],
 )
 def test_task_types(tmp_path: Path, line: str, expected: str) -> None:

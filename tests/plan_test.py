@@ -10,7 +10,7 @@ from tests.conftest import hookrunner, write_config
 
 def start_order(repo: Path) -> list[str]:
     out = repo.parent / "r.json"
-    proc = hookrunner(repo, "-a", "--json", str(out))
+    proc = hookrunner(repo, "-a", "--no-cache", "--json", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tasks = json.loads(out.read_text())["tasks"]
     return [t["name"] for t in sorted(tasks, key=lambda t: t["start"])]

@@ -1,0 +1,276 @@
+"""Skip what already passed on the same content.
+
+A result is keyed by everything the task can be seen to read: its definition,
+the tool's executable, the Python version, the configuration file, the
+content of the files in its scope and of its ``cache_inputs``. Content is
+named by git blob id: the index's id for a file whose work-tree copy matches
+the index, the same id computed from the bytes on disk for any other file,
+so a staged run, a pre-push run and a run on the work tree agree on what a
+file is. Only passes are stored.
+
+The store is one small JSON file per key under the git directory, written
+atomically, so two runs at once never see half an entry; a damaged entry is
+dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hookrunner import git
+from hookrunner.config import Config, TaskConfig
+from hookrunner.files import Classifier, compile_globs
+
+FORMAT = 1
+DIRECTORY = "hookrunner-cache"
+MAX_ENTRIES = 20_000
+"""Past this many entries the oldest fifth is removed."""
+MAX_OUTPUT = 64 * 1024
+"""Characters of a passing task's output kept to show again with ``-v``."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    duration: float
+    output: str
+
+
+def _warn(message: str) -> None:
+    print(f"hookrunner: {message}", file=sys.stderr)
+
+
+class Store:
+    """Entries under ``<git dir>/hookrunner-cache``, named by key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written = 0
+
+    def _entry(self, key: str) -> Path:
+        return self.path / key[:2] / key[2:]
+
+    def get(self, key: str) -> Entry | None:
+        path = self._entry(key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entry = Entry(float(data["duration"]), str(data["output"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            _warn(f"ignoring a damaged cache entry ({path})")
+            with _quietly():
+                path.unlink()
+            return None
+        with _quietly():
+            os.utime(path)  # recently used entries survive pruning
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        path = self._entry(key)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(
+                json.dumps({"duration": entry.duration, "output": entry.output[-MAX_OUTPUT:]}),
+                encoding="utf-8",
+            )
+            os.replace(tmp, path)
+        except OSError as exc:
+            _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
+            with _quietly():
+                tmp.unlink()
+            return
+        self.written += 1
+
+    def entries(self) -> list[Path]:
+        try:
+            return [p for d in self.path.iterdir() if d.is_dir() for p in d.iterdir()]
+        except OSError:
+            return []
+
+    def prune(self, limit: int = MAX_ENTRIES) -> int:
+        """Keep the store bounded: drop the least recently used fifth past ``limit``."""
+        entries = self.entries()
+        if len(entries) <= limit:
+            return 0
+        entries.sort(key=_mtime)
+        doomed = entries[: len(entries) - limit * 4 // 5]
+        for path in doomed:
+            with _quietly():
+                path.unlink()
+        return len(doomed)
+
+    def clear(self) -> int:
+        count = len(self.entries())
+        shutil.rmtree(self.path, ignore_errors=True)
+        return count
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class _quietly:
+    """Ignore OSError: the cache is an optimisation, never a reason to fail."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, tb: object) -> bool:
+        return isinstance(value, OSError)
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+class Contents:
+    """What each file of the repository contains, as a task would read it.
+
+    Read from git once, on first use: the index's blob ids and the files
+    whose work-tree copy differs from the index. Files a format task changed
+    during the run are marked dirty and read from disk from then on.
+    """
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._index: dict[str, str] | None = None
+        self._dirty: set[str] = set()
+        self._read: dict[str, str] = {}
+
+    def _load(self) -> dict[str, str]:
+        if self._index is None:
+            out = git.run(self.repo, "ls-files", "-s", "-z").stdout
+            index = {}
+            for record in git.zsplit(out):
+                meta, _, path = record.partition("\t")
+                index[path] = meta.split()[1]
+            changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
+            self._dirty.update(git.zsplit(changed.stdout))
+            self._index = index
+        return self._index
+
+    def tracked(self) -> list[str]:
+        return list(self._load())
+
+    def mark_dirty(self, files: Iterable[str]) -> None:
+        for name in files:
+            self._dirty.add(name)
+            self._read.pop(name, None)
+
+    def ident(self, path: str) -> str:
+        index = self._load()
+        if path in index and path not in self._dirty:
+            return index[path]
+        if path not in self._read:
+            try:
+                self._read[path] = blob_id((self.repo.root / path).read_bytes())
+            except OSError:
+                self._read[path] = "missing"
+        return self._read[path]
+
+
+def tool_identity(argv0: str, path_env: str | None) -> list[object]:
+    """The executable a command resolves to, with its size and modification time."""
+    found = shutil.which(argv0, path=path_env)
+    if found is None:
+        return [argv0, None]
+    try:
+        info = os.stat(found)
+    except OSError:
+        return [found, None]
+    return [os.path.realpath(found), info.st_size, info.st_mtime_ns]
+
+
+def definition(task: TaskConfig) -> dict[str, object]:
+    """The parts of a task's configuration that can change its result."""
+    return {
+        "name": task.name,
+        "cmd": list(task.cmd),
+        "stage": task.stage,
+        "env": [list(pair) for pair in task.env],
+        "cwd": task.cwd,
+        "files": list(task.files),
+        "exclude": list(task.exclude),
+        "types": list(task.types),
+        "pass_filenames": task.pass_filenames,
+        "always_run": task.always_run,
+        "cache": task.cache,
+    }
+
+
+@dataclass
+class Keyer:
+    """Computes cache keys for one task; the shared parts are computed once."""
+
+    task: TaskConfig
+    contents: Contents
+    tool: list[object]
+    config_file: str
+    inputs: Sequence[str]
+    scope: Sequence[str] | None
+    """For tasks that are not given filenames, every tracked file their
+    filters match: such a tool reads the whole project."""
+
+    def _base(self) -> list[object]:
+        return [
+            FORMAT,
+            definition(self.task),
+            self.tool,
+            sys.version,
+            self.contents.ident(self.config_file),
+            [(p, self.contents.ident(p)) for p in self.inputs],
+        ]
+
+    def key(self, files: Sequence[str]) -> str:
+        scope = self.scope if self.scope is not None else files
+        material = [*self._base(), [(p, self.contents.ident(p)) for p in scope]]
+        return _digest(material)
+
+    def file_keys(self, files: Sequence[str]) -> dict[str, str]:
+        base = self._base()
+        return {f: _digest([*base, "per-file", f, self.contents.ident(f)]) for f in files}
+
+
+def _digest(material: object) -> str:
+    text = json.dumps(material, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def keyers(
+    tasks: Iterable[TaskConfig], repo: git.Repo, config: Config, path_env: str | None
+) -> tuple[Contents, dict[str, Keyer]]:
+    """A :class:`Keyer` for each task whose results are cached."""
+    contents = Contents(repo)
+    result: dict[str, Keyer] = {}
+    tasks = [t for t in tasks if t.cache]
+    if not tasks:
+        return contents, result
+    try:
+        config_file = config.path.resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        config_file = str(config.path.resolve())
+    tracked = contents.tracked()
+    whole = Classifier(repo.root, tracked)
+    for task in tasks:
+        inputs = [p for p in tracked if compile_globs(task.cache_inputs).match_file(p)]
+        result[task.name] = Keyer(
+            task=task,
+            contents=contents,
+            tool=tool_identity(task.cmd[0], path_env),
+            config_file=config_file,
+            inputs=inputs if task.cache_inputs else [],
+            scope=None if task.pass_filenames else whole.select(task),
+        )
+    return contents, result
