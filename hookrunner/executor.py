@@ -207,9 +207,11 @@ class ParallelExecutor:
             yield
             return
         saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        active = True
 
         def handler(signum: int) -> None:
-            if self._signal is None:
+            # A signal that lands after the run ended must not cancel the caller.
+            if active and self._signal is None:
                 self._signal = signum
                 current.cancel()
 
@@ -218,9 +220,12 @@ class ParallelExecutor:
         try:
             yield
         finally:
+            active = False
             for sig, previous in saved.items():
                 loop.remove_signal_handler(sig)
-                signal.signal(sig, previous)
+                # None: a handler installed outside Python, which we cannot put back.
+                if previous is not None:
+                    signal.signal(sig, previous)
 
     # -- statistics ---------------------------------------------------------
 
@@ -301,7 +306,9 @@ class _Run:
                 if not self.running or self.stopped_by is not None:
                     break
                 done, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
-                for finished in done:
+                # Declaration order: with two failures at once, fail-fast
+                # names the same one on every run.
+                for finished in sorted(done, key=lambda job: self.index[self.running[job].name]):
                     self._finished(self.running.pop(finished))
         finally:
             await self._cancel_running()
