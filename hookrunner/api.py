@@ -30,14 +30,8 @@ async def run_subprocess_async(
         return {"status": "failed", "output": "", "error": "empty command",
                 "exit_code": None, "duration": 0.0}  # fmt: skip
     proc = await run_process(argv, cwd=cwd, timeout=timeout)
-    if proc.timed_out:
-        status = "timeout"
-    elif proc.exit_code == 0:
-        status = "success"
-    else:
-        status = "failed"
     return {
-        "status": status,
+        "status": proc.status,
         "output": proc.output,
         "error": proc.error or None,
         "exit_code": proc.exit_code,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -128,14 +128,13 @@ def list_tasks(fmt: str, config_path: str | None) -> None:
 # -- install / uninstall -----------------------------------------------------
 
 
+def _hook_types(help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    choice = click.Choice(["pre-commit", "pre-push"])
+    return click.option("--hook", "hook_types", multiple=True, type=choice, help=help)
+
+
 @cli.command()
-@click.option(
-    "--hook",
-    "hook_types",
-    multiple=True,
-    type=click.Choice(["pre-commit", "pre-push"]),
-    help="Which hook to install (repeatable; default pre-commit).",
-)
+@_hook_types("Which hook to install (repeatable; default pre-commit).")
 @click.option(
     "-f", "--overwrite", is_flag=True, help="Replace a foreign hook instead of keeping it."
 )
@@ -149,13 +148,7 @@ def install(hook_types: tuple[str, ...], overwrite: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--hook",
-    "hook_types",
-    multiple=True,
-    type=click.Choice(["pre-commit", "pre-push"]),
-    help="Which hook to remove (repeatable; default both).",
-)
+@_hook_types("Which hook to remove (repeatable; default both).")
 def uninstall(hook_types: tuple[str, ...]) -> None:
     """Remove hookrunner's git hooks and put back the ones they replaced."""
     from hookrunner import hooks

@@ -54,6 +54,13 @@ class ProcessResult:
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
 
+    @property
+    def status(self) -> str:
+        """The executor's word for it: ``success``, ``failed`` or ``timeout``."""
+        if self.timed_out:
+            return "timeout"
+        return "success" if self.exit_code == 0 else "failed"
+
 
 class BoundedOutput:
     """Keep the head and the tail of a byte stream; count what falls between."""

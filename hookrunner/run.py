@@ -87,19 +87,13 @@ async def _invoke(
     before = fingerprint(root, watch) if watch else {}
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
     modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
-    if proc.timed_out:
-        status = "timeout"
-    elif proc.exit_code == 0:
-        status = "success"
-    else:
-        status = "failed"
-    if cache is not None and status == "success" and not modified:
+    if cache is not None and proc.ok and not modified:
         if key:
             cache.store.put(key, Entry(proc.duration, proc.output))
         for file_key in file_keys.values():
             cache.store.put(file_key, Entry(proc.duration / len(file_keys), ""))
     return {
-        "status": status,
+        "status": proc.status,
         "output": proc.output,
         "error": proc.error or None,
         "exit_code": proc.exit_code,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +47,16 @@ def git(repo: Path, *args: str, input: bytes | None = None) -> str:
             + proc.stderr.decode(errors="replace")
         )
     return proc.stdout.decode(errors="replace")
+
+
+@pytest.fixture
+def cleanup_pids() -> Iterator[list[int]]:
+    """Pids a failing test may leave behind: killed at teardown either way."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

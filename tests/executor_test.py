@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import os
@@ -10,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +35,6 @@ from tests.proc_test import (
 )
 
 PY = sys.executable
-
-
-@pytest.fixture
-def cleanup_pids() -> Iterator[list[int]]:
-    """Pids a failing test may leave behind: killed at teardown either way."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 class Recorder:

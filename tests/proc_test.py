@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shlex
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -67,16 +65,6 @@ def read_pid(path: Path) -> int:
 async def wait_for_file(path: Path) -> None:
     while not (path.exists() and path.read_text()):
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-def cleanup_pids() -> Iterator[list[int]]:
-    """Pids a failing test may leave behind: killed at teardown either way."""
-    pids: list[int] = []
-    yield pids
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture(params=["pidfd", "poll"])
