@@ -18,11 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from hookrunner import git
 from hookrunner.config import Config, TaskConfig
@@ -36,8 +35,7 @@ MAX_OUTPUT = 64 * 1024
 """Characters of a passing task's output kept to show again with ``-v``."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     duration: float
     output: str
 
@@ -108,6 +106,8 @@ class Store:
         return len(doomed)
 
     def clear(self) -> int:
+        import shutil
+
         count = len(self.entries())
         shutil.rmtree(self.path, ignore_errors=True)
         return count
@@ -181,9 +181,21 @@ class Contents:
         return self._read[path]
 
 
+def which(name: str, path_env: str | None) -> str | None:
+    """What ``exec`` would run for ``name`` (shutil.which without importing
+    shutil, which a hook would pay for on every commit)."""
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) and not os.path.isdir(name) else None
+    for folder in (path_env if path_env is not None else os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
+
+
 def tool_identity(argv0: str, path_env: str | None) -> list[object]:
     """The executable a command resolves to, with its size and modification time."""
-    found = shutil.which(argv0, path=path_env)
+    found = which(argv0, path_env)
     if found is None:
         return [argv0, None]
     try:
@@ -210,8 +222,7 @@ def definition(task: TaskConfig) -> dict[str, object]:
     }
 
 
-@dataclass
-class Keyer:
+class Keyer(NamedTuple):
     """Computes cache keys for one task; the shared parts are computed once."""
 
     task: TaskConfig

@@ -7,9 +7,8 @@ import posixpath
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hookrunner.errors import CircularDependencyError, ConfigError
 from hookrunner.files import compile_globs
@@ -44,8 +43,7 @@ TASK_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class TaskConfig:
+class TaskConfig(NamedTuple):
     name: str
     cmd: tuple[str, ...]
     stage: str = "lint"
@@ -63,11 +61,10 @@ class TaskConfig:
     stage_fixed: bool = False
     cache: bool | str = False
     cache_inputs: tuple[str, ...] = ()
-    index: int = 0
+    position: int = 0
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     path: Path
     jobs: int = 5
     fail_fast: bool = True
@@ -184,7 +181,7 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         stage_fixed=stage_fixed,
         cache=cache,
         cache_inputs=_globs(table.get("cache_inputs", []), file, f"{at}.cache_inputs"),
-        index=index,
+        position=index,
     )
 
 
@@ -216,7 +213,7 @@ def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str) -> None:
         # graphlib lists each node before the task that depends on it: reverse it to read
         # as "depends on", then start at the first-declared task so the message is stable
         nodes = list(reversed(e.args[1][:-1]))
-        start = min(range(len(nodes)), key=lambda i: by_name[nodes[i]].index)
+        start = min(range(len(nodes)), key=lambda i: by_name[nodes[i]].position)
         cycle = nodes[start:] + nodes[:start] + [nodes[start]]
         at = f"tool.paratools.tasks.{_key(cycle[0])}.depends_on"
         raise ConfigError(file, at, str(CircularDependencyError(cycle))) from None

@@ -287,7 +287,9 @@ class _Run:
             graph.dependents({t.name: t.depends_on for t in tasks}) if with_dependencies else {}
         )
         self.ready: list[tuple[int, int, float, int, str]] = []
-        self.free = list(range(executor.max_concurrency))
+        # More slots than tasks are never used; a huge limit (`jobs` or `-j`
+        # are only bounded below) must not become a huge list.
+        self.free = list(range(min(executor.max_concurrency, len(tasks))))
         self.running: dict[asyncio.Task[None], ToolTask] = {}
         self.stopped_by: str | None = None
         for name, deps in self.waiting.items():

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from hookrunner.errors import HookrunnerError
 
@@ -24,8 +24,7 @@ _NOT_DELETED = "--diff-filter=ACMRT"
 _NAME_DIFF = ("--name-only", "-z", "--no-ext-diff", "--no-color", "--no-textconv")
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(NamedTuple):
     root: Path
     git_dir: Path
     common_dir: Path

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hookrunner.config import STAGES, Config, TaskConfig
 from hookrunner.files import Classifier
@@ -21,8 +21,7 @@ from hookrunner.graph import closure
 from hookrunner.xargs import partition
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """One command line of a task; a task has several when its files do not fit in one."""
 
     name: str
@@ -30,8 +29,7 @@ class Invocation:
     files: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class PlannedTask:
+class PlannedTask(NamedTuple):
     task: TaskConfig
     files: tuple[str, ...] = ()
     skip: str = ""
@@ -49,8 +47,7 @@ class PlannedTask:
         return self.task.stage
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """What the command line narrowed the run to."""
 
     hook: str = "manual"
@@ -130,7 +127,7 @@ def build_plan(
             for t, _, s in chosen
             if not s
             and task.stage == t.stage == "format"
-            and t.index < task.index
+            and t.position < task.position
             and not file_sets[t.name].isdisjoint(file_sets[task.name])
             # an explicit dependency the other way round already orders them
             and task.name not in closure([t.name], requires)

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 GRACE_PERIOD = 1.0
 """Seconds between SIGTERM and SIGKILL when stopping a task."""
@@ -37,8 +37,7 @@ that left the group (a daemon) may still hold it."""
 _POLL_INTERVAL = 0.005
 
 
-@dataclass(frozen=True)
-class ProcessResult:
+class ProcessResult(NamedTuple):
     """What one child did: ``exit_code`` is None when it never started,
     negative when a signal ended it."""
 

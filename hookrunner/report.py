@@ -5,22 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 STATUSES = ("passed", "failed", "modified", "timeout", "cancelled", "skipped")
 
 
-@dataclass(frozen=True)
-class Slice:
+class Slice(NamedTuple):
     slot: int  # concurrency slot index 0..jobs-1 (the trace's tid)
     start: float  # seconds from the run's start
     end: float
     label: str  # e.g. "ruff-check" or "ruff-check [2/3]" for a batch
 
 
-@dataclass(frozen=True)
-class TaskResult:
+class TaskResult(NamedTuple):
     name: str
     stage: str  # format | lint | test
     status: str  # one of STATUSES
@@ -38,8 +35,7 @@ class TaskResult:
     slices: tuple[Slice, ...] = ()
 
 
-@dataclass(frozen=True)
-class RunReport:
+class RunReport(NamedTuple):
     results: tuple[TaskResult, ...]  # in finish order
     exit_code: int
     duration: float  # wall time of the run

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hookrunner.cache import Contents, Entry, Keyer, Store
 from hookrunner.config import TaskConfig
@@ -40,8 +39,7 @@ def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
     return prints
 
 
-@dataclass(frozen=True)
-class CacheUse:
+class CacheUse(NamedTuple):
     """How one invocation consults and feeds the result cache."""
 
     keyer: Keyer

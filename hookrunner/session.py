@@ -8,9 +8,8 @@ import shlex
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from hookrunner import git
 from hookrunner.config import Config, load_config
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from hookrunner.run import Runner
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     files: tuple[str, ...] = ()
     all_files: bool = False
     hook: str | None = None
@@ -70,8 +68,7 @@ def hook_of(options: RunOptions, env: Mapping[str, str]) -> str:
     return "manual"
 
 
-@dataclass(frozen=True)
-class FileSet:
+class FileSet(NamedTuple):
     files: list[str]
     staged: bool  # the files are the index's: unstaged work must be hidden
 

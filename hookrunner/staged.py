@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -89,11 +90,21 @@ def _apply(repo: Repo, patch: Path, *flags: str) -> bool:
     return git.run(repo, "-c", "core.autocrlf=false", *args, check=False).returncode == 0
 
 
-def _manual_restore_error(patch: Path, why: str) -> HookrunnerError:
+def _manual_restore_error(
+    patch: Path, why: str, intent_to_add: Sequence[str] = ()
+) -> HookrunnerError:
+    # Plain 'git stash' would also reset the index to HEAD, and the patch is
+    # against the index: with staged changes it would then never apply.
+    # Intent-to-add entries are out of the index while a patch is pending,
+    # so they have to be put back by hand as well.
+    again = ""
+    if intent_to_add:
+        names = " ".join(shlex.quote(name) for name in intent_to_add)
+        again = f", 'git add --intent-to-add -- {names}'"
     return HookrunnerError(
         f"{why}; your unstaged changes are saved in {patch}: restore them with "
         f"'git apply --whitespace=nowarn {patch}' once the files it touches match the "
-        "index (e.g. after 'git stash'), then delete it"
+        f"index (e.g. after 'git stash --keep-index'){again}, then delete it"
     )
 
 
@@ -192,7 +203,9 @@ def _put_back(repo: Repo, saved: _Saved) -> str | None:
             )
             _checkout(repo, saved.changed)
             if not _apply(repo, saved.path):
-                raise _manual_restore_error(saved.path, "the saved unstaged changes do not apply")
+                raise _manual_restore_error(
+                    saved.path, "the saved unstaged changes do not apply", saved.intent_to_add
+                )
             untouched = set(saved.originals)
             warning = ROLLBACK_WARNING
         for name in untouched:
@@ -240,7 +253,7 @@ def _recover(repo: Repo, path: Path) -> str:
     if b"\ndiff --git " in data and not _apply(repo, path):
         if not _apply(repo, path, "--reverse", "--check"):
             raise _manual_restore_error(
-                path, "an interrupted run left unstaged changes that no longer apply"
+                path, "an interrupted run left unstaged changes that no longer apply", intent_to_add
             )
         message = (
             "hookrunner: removed a patch left by an interrupted run; "

@@ -327,3 +327,20 @@ def test_blob_ids_match_git(repo: Path) -> None:
     data = b"some\x00bytes\r\n"
     (repo / "f.bin").write_bytes(data)
     assert blob_id(data) == git(repo, "hash-object", "f.bin").strip()
+
+
+def test_which_finds_what_exec_would_run(tmp_path: Path) -> None:
+    from hookrunner.cache import which
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "tool").write_text("#!/bin/sh\n")
+    (second / "tool").chmod(0o755)
+    (first / "sub").mkdir()
+    path = os.pathsep.join([str(first), str(first / "sub"), str(second)])
+    assert which("tool", path) == str(second / "tool")
+    assert which("sub", str(first)) is None
+    assert which(str(second / "tool"), None) == str(second / "tool")
+    assert which(str(first / "tool"), None) is None
+    assert which("no-such-tool", path) is None

@@ -212,14 +212,14 @@ depends_on = ["ruff-format", "ruff-format"]
             stage_fixed=True,
             cache=True,
             cache_inputs=("uv.lock",),
-            index=0,
+            position=0,
         ),
         TaskConfig(
             name="mypy",
             cmd=("mypy", "--strict", "a b", "c d"),
             depends_on=("ruff-format",),
             cache=True,
-            index=1,
+            position=1,
         ),
     )
 
@@ -230,7 +230,7 @@ def test_tasks_keep_declaration_order(tmp_path: Path) -> None:
         '[tool.paratools.tasks.zz]\ncmd = "x"\n[tool.paratools.tasks.aa]\ncmd = "x"\n'
         '[tool.paratools.tasks.mm]\ncmd = "x"\n',
     )
-    assert [(task.name, task.index) for task in config.tasks] == [("zz", 0), ("aa", 1), ("mm", 2)]
+    assert [(task.name, task.position) for task in config.tasks] == [("zz", 0), ("aa", 1), ("mm", 2)]
 
 
 def test_parse_config_takes_a_parsed_document(tmp_path: Path) -> None:
