@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hookrunner.cli import main
+from hookrunner.main import main
 
 if __name__ == "__main__":
     main()

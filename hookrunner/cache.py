@@ -8,15 +8,13 @@ the index, the same id computed from the bytes on disk for any other file,
 so a staged run, a pre-push run and a run on the work tree agree on what a
 file is. Only passes are stored.
 
-The store is one small JSON file per key under the git directory, written
+The store is one small text file per key under the git directory, written
 atomically, so two runs at once never see half an entry; a damaged entry is
 dropped with a warning.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -31,6 +29,7 @@ FORMAT = 1
 DIRECTORY = "hookrunner-cache"
 MAX_ENTRIES = 20_000
 """Past this many entries the oldest fifth is removed."""
+_MAGIC = f"hookrunner-cache {FORMAT}"
 MAX_OUTPUT = 64 * 1024
 """Characters of a passing task's output kept to show again with ``-v``."""
 
@@ -57,11 +56,13 @@ class Store:
     def get(self, key: str) -> Entry | None:
         path = self._entry(key)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entry = Entry(float(data["duration"]), str(data["output"]))
+            magic, duration, output = path.read_text(encoding="utf-8").split("\n", 2)
+            if magic != _MAGIC:
+                raise ValueError(magic)
+            entry = Entry(float(duration), output)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             _warn(f"ignoring a damaged cache entry ({path})")
             with _quietly():
                 path.unlink()
@@ -76,8 +77,9 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(
-                json.dumps({"duration": entry.duration, "output": entry.output[-MAX_OUTPUT:]}),
+                f"{_MAGIC}\n{entry.duration!r}\n{entry.output[-MAX_OUTPUT:]}",
                 encoding="utf-8",
+                errors="surrogateescape",
             )
             os.replace(tmp, path)
         except OSError as exc:
@@ -132,6 +134,8 @@ class _quietly:
 
 def blob_id(data: bytes) -> str:
     """The id git gives a blob with this content."""
+    import hashlib  # a run with nothing to cache never pays for OpenSSL
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
@@ -255,8 +259,10 @@ class Keyer(NamedTuple):
 
 
 def _digest(material: object) -> str:
-    text = json.dumps(material, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    import hashlib
+
+    # repr of str, int, float, bool, None, list and tuple is exact and stable.
+    return hashlib.sha256(repr(material).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def keyers(

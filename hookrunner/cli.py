@@ -7,12 +7,10 @@ become 130 and 143 after every child is stopped and the user's work is back.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
@@ -54,28 +52,16 @@ def cli() -> None:
     """Run format, lint and test checks from [tool.paratools] concurrently."""
 
 
-def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
-    raise SystemExit(128 + signum)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    # This process never speaks TLS; without this asyncio imports ssl just in
-    # case, and a hook pays ~5 ms for it on every commit.
-    if "ssl" not in sys.modules:
-        sys.modules["ssl"] = None  # type: ignore[assignment]
-    # SIGTERM must unwind like Ctrl-C so that `finally` blocks put the
-    # user's unstaged work back.
-    signal.signal(signal.SIGTERM, _terminate)
-    args = list(argv) if argv is not None else sys.argv[1:]
+def main(args: Sequence[str]) -> None:
+    """Read ``args`` with click and run what they ask for (see hookrunner.main)."""
     try:
-        code = cli.main(args=args, prog_name="hookrunner", standalone_mode=False)
+        code = cli.main(args=list(args), prog_name="hookrunner", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except click.Abort:
         # click turns Ctrl-C into Abort; the exit code stays the shell's 130.
-        click.echo("hookrunner: interrupted", err=True)
-        sys.exit(130)
+        raise KeyboardInterrupt from None
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -200,7 +186,3 @@ def _project_root() -> Path:
         return find_repo().root
     except HookrunnerError:
         return Path(os.getcwd())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -8,18 +8,19 @@ overlapping format tasks never run at once, so a change is attributed exactly.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookrunner.cache import Contents, Entry, Keyer, Store
 from hookrunner.config import TaskConfig
 from hookrunner.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.plan import PlannedTask, relative, stage_rank
 from hookrunner.proc import run_process
 from hookrunner.report import Slice, TaskResult
+
+if TYPE_CHECKING:
+    from hookrunner.cache import Contents, Keyer, Store
 
 Fingerprint = dict[str, bytes | None]
 
@@ -86,6 +87,8 @@ async def _invoke(
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
     modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
     if cache is not None and proc.ok and not modified:
+        from hookrunner.cache import Entry
+
         if key:
             cache.store.put(key, Entry(proc.duration, proc.output))
         for file_key in file_keys.values():
@@ -274,18 +277,24 @@ def exit_code_of(results: Sequence[TaskResult], restaged: frozenset[str] = froze
 
 # -- duration history ---------------------------------------------------------
 
-_HISTORY = "hookrunner-durations.json"
+_HISTORY = "hookrunner-durations"
+"""One ``name<TAB>seconds`` line per task (task names hold no whitespace)."""
 
 
 def load_durations(git_dir: Path) -> dict[str, float]:
     """Durations of earlier runs; a missing or damaged file is no history."""
     try:
-        data = json.loads((git_dir / _HISTORY).read_text())
+        text = (git_dir / _HISTORY).read_text(encoding="utf-8")
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: float(v) for k, v in data.items() if isinstance(v, (int, float))}
+    durations = {}
+    for line in text.splitlines():
+        name, _, seconds = line.partition("\t")
+        try:
+            durations[name] = float(seconds)
+        except ValueError:
+            continue
+    return durations
 
 
 def save_durations(git_dir: Path, old: Mapping[str, float], results: Sequence[TaskResult]) -> None:
@@ -299,7 +308,7 @@ def save_durations(git_dir: Path, old: Mapping[str, float], results: Sequence[Ta
     path = git_dir / _HISTORY
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(new, sort_keys=True))
+        tmp.write_text("".join(f"{k}\t{v}\n" for k, v in sorted(new.items())), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)

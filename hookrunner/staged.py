@@ -11,7 +11,6 @@ could have been reused); the pid in the name is for people.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shlex
 import signal
@@ -135,6 +134,8 @@ def _save(repo: Repo, entries: list[tuple[str, str]]) -> _Saved:
     changed = [name for status, name in entries if status != "A"]
     header = f"hookrunner: unstaged changes hidden by pid {os.getpid()} during a run\n".encode()
     if intent_to_add:
+        import json  # only when there is work to hide
+
         header += _ITA_PREFIX + json.dumps(intent_to_add).encode() + b"\n"
     # `saved` only records what has been done, so that a failure half-way
     # undoes exactly that much.
@@ -248,6 +249,8 @@ def _recover(repo: Repo, path: Path) -> str:
     intent_to_add: list[str] = []
     for line in data.split(b"\n", 2)[:2]:
         if line.startswith(_ITA_PREFIX):
+            import json  # only when a killed run left work behind
+
             intent_to_add = json.loads(line[len(_ITA_PREFIX) :])
     message = f"hookrunner: restored unstaged changes left by an interrupted run ({path})"
     if b"\ndiff --git " in data and not _apply(repo, path):
