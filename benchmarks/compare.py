@@ -49,7 +49,9 @@ VERSIONED = ("pre-commit", "prek", "lefthook", "hookrunner", "ruff", "mypy", "py
 RUNNERS = ("pre-commit", "prek", "lefthook", "hookrunner")
 # A variant reuses its base runner's executable with another config.
 TESTS_BESIDE_LINT = "hookrunner-tbl"
-LABELS = {TESTS_BESIDE_LINT: "hookrunner (tests beside lint)"}
+CACHED = "hookrunner-cached"
+LABELS = {TESTS_BESIDE_LINT: "hookrunner (tests beside lint)", CACHED: "hookrunner (cached)"}
+VARIANTS = (TESTS_BESIDE_LINT, CACHED)
 PYTEST_SUBSET = ("tests/graph_test.py", "tests/xargs_test.py")
 STAGED_PREFERRED = ("hookrunner/graph.py", "hookrunner/xargs.py", "tests/graph_test.py")
 STAGED_COUNT = 3
@@ -91,18 +93,24 @@ class Case:
 
     workload: Workload
     staged: bool = False
+    push: bool = False
+    """Time a pre-push run on the commit that a pre-commit run has just checked."""
 
     @property
     def key(self) -> str:
         if not self.workload.realistic:
             return self.workload.name
-        return f"{self.workload.name}-{'staged' if self.staged else 'all'}"
+        mode = "push" if self.push else "staged" if self.staged else "all"
+        return f"{self.workload.name}-{mode}"
 
     @property
     def title(self) -> str:
         if not self.workload.realistic:
             return self.workload.name
-        mode = f"{STAGED_COUNT} staged files" if self.staged else "--all-files"
+        if self.push:
+            mode = f"pre-push of a commit of {STAGED_COUNT} files"
+        else:
+            mode = f"{STAGED_COUNT} staged files" if self.staged else "--all-files"
         return f"{self.workload.name} ({mode})"
 
 
@@ -244,7 +252,7 @@ def lefthook_config(wl: Workload) -> str:
     return "\n".join(lines) + "\n"
 
 
-def paratools_table(wl: Workload, tests_wait_for_lint: bool = True) -> str:
+def paratools_table(wl: Workload, tests_wait_for_lint: bool = True, cache: bool = False) -> str:
     lines = ["[tool.paratools]", f"jobs = {wl.slots}"]
     if not tests_wait_for_lint:
         lines.append("tests_wait_for_lint = false")
@@ -255,8 +263,9 @@ def paratools_table(wl: Workload, tests_wait_for_lint: bool = True) -> str:
             f'stage = "{task.stage}"',
             f"cmd = {json.dumps(task.cmd)}",
             f"pass_filenames = {'true' if task.pass_filenames else 'false'}",
-            # The other runners keep no result cache: every run must do the work.
-            "cache = false",
+            # The other runners keep no result cache: every run must do the work,
+            # except in the row that measures the cache itself.
+            f"cache = {'true' if cache else 'false'}",
         ]
         lines.append('types = ["python"]' if wl.realistic else "always_run = true")
         lines.append("")
@@ -331,6 +340,7 @@ class Prepared:
 
     repo: Path
     staged_content: dict[str, bytes] = field(default_factory=dict)
+    base: str = ""  # the commit every run starts from
 
 
 def _copy_sources(repo: Path, source: Path) -> None:
@@ -367,9 +377,10 @@ def prepare(bench: Bench, wl: Workload, source: Path) -> Prepared:
     pyproject.write_text(head + paratools_table(wl))
     if wl.realistic:
         (repo / "paratools-tbl.toml").write_text(paratools_table(wl, tests_wait_for_lint=False))
+        (repo / "paratools-cached.toml").write_text(paratools_table(wl, cache=True))
     bench.git(repo, "add", "-A")
     bench.git(repo, "commit", "-qm", "benchmark")
-    prepared = Prepared(repo)
+    prepared = Prepared(repo, base=bench.git(repo, "rev-parse", "HEAD").strip())
     if wl.realistic:
         prepared.staged_content = _staged_edits(bench, repo)
     return prepared
@@ -401,7 +412,7 @@ def restore(bench: Bench, prepared: Prepared, staged: bool) -> None:
     if not prepared.staged_content:
         return
     # Untracked tool caches survive: runs after the warm-up see warm caches.
-    bench.git(prepared.repo, "reset", "-q", "--hard", "HEAD")
+    bench.git(prepared.repo, "reset", "-q", "--hard", prepared.base)
     if staged:
         for path, data in prepared.staged_content.items():
             (prepared.repo / path).write_bytes(data)
@@ -420,10 +431,45 @@ def runner_argv(bench: Bench, runner: str, staged: bool) -> list[str]:
             [] if staged else ["--all-files"]
         )
     files = ["--hook", "pre-commit"] if staged else ["--all-files"]
-    argv = [str(bench.tool("hookrunner")), "run", *files]
+    return [str(bench.tool("hookrunner")), "run", *files, *_config_of(runner)]
+
+
+def _config_of(runner: str) -> list[str]:
     if runner == TESTS_BESIDE_LINT:
-        argv += ["--config", "paratools-tbl.toml"]
-    return argv
+        return ["--config", "paratools-tbl.toml"]
+    if runner == CACHED:
+        return ["--config", "paratools-cached.toml"]
+    return []
+
+
+def push_argv(bench: Bench, runner: str, base: str, head: str) -> tuple[list[str], str]:
+    """The pre-push check of ``base..head`` and the stdin git would give it."""
+    refs = ["--from-ref", base, "--to-ref", head]
+    if runner == "pre-commit":
+        return [str(bench.tool("pre-commit")), "run", "--hook-stage", "pre-push", *refs], ""
+    if runner == "prek":
+        return [str(bench.tool("prek")), "run", "-c", "prek.yaml", *refs], ""
+    argv = [str(bench.tool("hookrunner")), "run", "--hook", "pre-push", *_config_of(runner)]
+    return argv, f"refs/heads/main {head} refs/heads/main {base}\n"
+
+
+def _commit_then_push(
+    bench: Bench, prepared: Prepared, runner: str, env: Mapping[str, str]
+) -> tuple[list[str], str]:
+    """Stage the edit, run the runner's own pre-commit check on it (as the commit
+    would), commit, and return the pre-push invocation to time."""
+    restore(bench, prepared, staged=True)
+    subprocess.run(
+        runner_argv(bench, runner, staged=True),
+        cwd=prepared.repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    bench.git(prepared.repo, "commit", "-q", "--no-verify", "-m", "benchmark push")
+    head = bench.git(prepared.repo, "rev-parse", "HEAD").strip()
+    return push_argv(bench, runner, prepared.base, head)
 
 
 def run_case(
@@ -435,15 +481,19 @@ def run_case(
     for round_ in range(runs + 1):
         print(f"  {case.key}: round {round_}/{runs}", file=sys.stderr, flush=True)
         for result in results:
-            restore(bench, prepared, case.staged)
-            argv = runner_argv(bench, result.runner, case.staged)
+            stdin = ""
+            if case.push:
+                argv, stdin = _commit_then_push(bench, prepared, result.runner, env)
+            else:
+                restore(bench, prepared, case.staged)
+                argv = runner_argv(bench, result.runner, case.staged)
             start = time.perf_counter()
             try:
                 proc = subprocess.run(
                     argv,
                     cwd=prepared.repo,
                     env=env,
-                    stdin=subprocess.DEVNULL,
+                    input=stdin.encode(),
                     capture_output=True,
                     timeout=RUN_TIMEOUT,
                     check=False,
@@ -659,7 +709,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--runners",
         default=",".join(RUNNERS),
-        help=f"comma-separated subset of {','.join((*RUNNERS, TESTS_BESIDE_LINT))}",
+        help=f"comma-separated subset of {','.join((*RUNNERS, *VARIANTS))}",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--markdown", action="store_true", help="print a results table")
@@ -684,14 +734,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def select_runners(spec: str, wl: Workload) -> list[str]:
     names = [n.strip() for n in spec.split(",") if n.strip()]
-    bad = [n for n in names if n not in (*RUNNERS, TESTS_BESIDE_LINT)]
+    bad = [n for n in names if n not in (*RUNNERS, *VARIANTS)]
     if bad:
         raise SystemExit(f"unknown runner {', '.join(bad)}")
     chosen = [n for n in names if n in RUNNERS]
-    # The tests-beside-lint variant only means something where there is a test stage
-    # beside real lint work; it comes along with hookrunner unless named on its own.
-    if wl.realistic and (TESTS_BESIDE_LINT in names or "hookrunner" in names):
-        chosen.append(TESTS_BESIDE_LINT)
+    # The variants only mean something on real tools (a test stage beside real lint
+    # work; a cache of real results); they come along with hookrunner unless named.
+    for variant in VARIANTS:
+        if wl.realistic and (variant in names or "hookrunner" in names):
+            chosen.append(variant)
     return chosen
 
 
@@ -728,9 +779,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             cases = [Case(wl, staged=False)]
             if wl.realistic:
-                cases.append(Case(wl, staged=True))
+                cases += [Case(wl, staged=True), Case(wl, staged=True, push=True)]
             for case in cases:
-                results = run_case(bench, case, prepared, runners, args.runs)
+                # lefthook's pre-push here would be a second configuration; the
+                # tests-beside-lint variant says nothing new about a push.
+                chosen = [
+                    r for r in runners if not case.push or r not in ("lefthook", TESTS_BESIDE_LINT)
+                ]
+                results = run_case(bench, case, prepared, chosen, args.runs)
                 print_case(case, results, args.runs)
                 sys.stdout.flush()
                 table.append((case, results))

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from hookrunner import git
 from hookrunner.config import Config, TaskConfig
 from hookrunner.files import Classifier, compile_globs
+from hookrunner.plan import PlannedTask
+from hookrunner.report import TaskResult
 
 FORMAT = 1
 DIRECTORY = "hookrunner-cache"
@@ -147,8 +150,11 @@ class Contents:
     during the run are marked dirty and read from disk from then on.
     """
 
-    def __init__(self, repo: git.Repo) -> None:
+    def __init__(self, repo: git.Repo, index_only: bool = False) -> None:
         self.repo = repo
+        # In a run on staged files the tasks see the index (unstaged work is
+        # hidden from them), whatever the work tree holds now.
+        self.index_only = index_only
         self._index: dict[str, str] | None = None
         self._dirty: set[str] = set()
         self._read: dict[str, str] = {}
@@ -160,8 +166,9 @@ class Contents:
             for record in git.zsplit(out):
                 meta, _, path = record.partition("\t")
                 index[path] = meta.split()[1]
-            changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
-            self._dirty.update(git.zsplit(changed.stdout))
+            if not self.index_only:
+                changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
+                self._dirty.update(git.zsplit(changed.stdout))
             self._index = index
         return self._index
 
@@ -266,10 +273,14 @@ def _digest(material: object) -> str:
 
 
 def keyers(
-    tasks: Iterable[TaskConfig], repo: git.Repo, config: Config, path_env: str | None
+    tasks: Iterable[TaskConfig],
+    repo: git.Repo,
+    config: Config,
+    path_env: str | None,
+    index_only: bool = False,
 ) -> tuple[Contents, dict[str, Keyer]]:
     """A :class:`Keyer` for each task whose results are cached."""
-    contents = Contents(repo)
+    contents = Contents(repo, index_only)
     result: dict[str, Keyer] = {}
     tasks = [t for t in tasks if t.cache]
     if not tasks:
@@ -291,3 +302,51 @@ def keyers(
             scope=None if task.pass_filenames else whole.select(task),
         )
     return contents, result
+
+
+def all_cached(
+    plan: Sequence[PlannedTask], store: Store, keyers: Mapping[str, Keyer], started: float
+) -> list[TaskResult] | None:
+    """Every task's result from the cache, or None if any task has to run.
+
+    Keys are normally taken as each task starts, after the formatters before
+    it. When every task is a hit, no formatter runs and nothing changes, so
+    the keys taken now are the keys the run would take: the run needs no
+    executor, and unstaged work need not even be hidden.
+    """
+    found: list[tuple[PlannedTask, list[Entry]]] = []
+    for planned in plan:
+        if planned.skip:
+            continue
+        keyer = keyers.get(planned.name)
+        if keyer is None:
+            return None
+        entries: list[Entry] = []
+        for inv in planned.invocations:
+            if planned.task.cache == "per-file":
+                keys = list(keyer.file_keys(inv.files).values())
+            else:
+                keys = [keyer.key(inv.files)]
+            for key in keys:
+                entry = store.get(key)
+                if entry is None:
+                    return None
+                entries.append(entry)
+        found.append((planned, entries))
+    at = time.perf_counter() - started
+    return [
+        TaskResult(
+            name=planned.name,
+            stage=planned.stage,
+            status="passed",
+            exit_code=0,
+            start=at,
+            end=at,
+            cmd=planned.task.cmd,
+            files=planned.files,
+            output="".join(e.output for e in entries),
+            cached=True,
+            saved=sum(e.duration for e in entries),
+        )
+        for planned, entries in found
+    ]

@@ -110,7 +110,7 @@ def list_tasks(fmt: str, config_path: str | None) -> None:
     from hookrunner.session import load
 
     repo, config = load(config_path)
-    from hookrunner.run import load_durations
+    from hookrunner.history import load_durations
 
     click.echo(render(config, fmt, load_durations(repo.common_dir)), nl=False)
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from hookrunner.config import STAGES, Config, TaskConfig
 from hookrunner.files import Classifier
 from hookrunner.graph import closure
+from hookrunner.report import TaskResult
 from hookrunner.xargs import partition
 
 
@@ -174,3 +175,14 @@ def expected_order(plan: Sequence[PlannedTask], durations: Mapping[str, float]) 
         for deps in pending.values():
             deps.discard(best)
     return order
+
+
+def skipped_result(planned: PlannedTask) -> TaskResult:
+    return TaskResult(
+        name=planned.name,
+        stage=planned.stage,
+        status="skipped",
+        cmd=planned.task.cmd,
+        files=planned.files,
+        reason=planned.skip,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, TextIO
 
 STATUSES = ("passed", "failed", "modified", "timeout", "cancelled", "skipped")
@@ -64,6 +64,17 @@ _COLORS = {
 _PROBLEMS = frozenset({"failed", "timeout", "modified"})
 _ERASE = "\r\x1b[K"
 _MIN_DOTS = 3
+
+
+def exit_code_of(results: Sequence[TaskResult], restaged: frozenset[str] = frozenset()) -> int:
+    """1 when any task failed, timed out, was cancelled, or changed files that
+    were not re-staged (``stage_fixed``); else 0."""
+    for result in results:
+        if result.status in ("failed", "timeout", "cancelled"):
+            return 1
+        if result.status == "modified" and result.name not in restaged:
+            return 1
+    return 0
 
 
 def status_label(result: TaskResult) -> str:

@@ -8,14 +8,13 @@ overlapping format tasks never run at once, so a change is attributed exactly.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hookrunner.config import TaskConfig
 from hookrunner.executor import ParallelExecutor, Result, ToolTask
-from hookrunner.plan import PlannedTask, relative, stage_rank
+from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
 from hookrunner.proc import run_process
 from hookrunner.report import Slice, TaskResult
 
@@ -184,16 +183,7 @@ class Runner:
     def emit_skipped(self) -> None:
         for planned in self.plan:
             if planned.skip:
-                self._emit(
-                    TaskResult(
-                        name=planned.name,
-                        stage=planned.stage,
-                        status="skipped",
-                        cmd=planned.task.cmd,
-                        files=planned.files,
-                        reason=planned.skip,
-                    )
-                )
+                self._emit(skipped_result(planned))
 
     def _emit(self, result: TaskResult) -> None:
         self.results.append(result)
@@ -262,53 +252,3 @@ class Runner:
         executor = ParallelExecutor(jobs, on_start=self.started, on_finish=self.finished)
         await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
         return self.results
-
-
-def exit_code_of(results: Sequence[TaskResult], restaged: frozenset[str] = frozenset()) -> int:
-    """1 when any task failed, timed out, was cancelled, or changed files that
-    were not re-staged (``stage_fixed``); else 0."""
-    for result in results:
-        if result.status in ("failed", "timeout", "cancelled"):
-            return 1
-        if result.status == "modified" and result.name not in restaged:
-            return 1
-    return 0
-
-
-# -- duration history ---------------------------------------------------------
-
-_HISTORY = "hookrunner-durations"
-"""One ``name<TAB>seconds`` line per task (task names hold no whitespace)."""
-
-
-def load_durations(git_dir: Path) -> dict[str, float]:
-    """Durations of earlier runs; a missing or damaged file is no history."""
-    try:
-        text = (git_dir / _HISTORY).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return {}
-    durations = {}
-    for line in text.splitlines():
-        name, _, seconds = line.partition("\t")
-        try:
-            durations[name] = float(seconds)
-        except ValueError:
-            continue
-    return durations
-
-
-def save_durations(git_dir: Path, old: Mapping[str, float], results: Sequence[TaskResult]) -> None:
-    """Keep the latest duration of every task that ran to completion."""
-    new = dict(old)
-    for result in results:
-        if result.status in ("passed", "modified", "failed") and not result.cached:
-            new[result.name] = round(result.duration, 4)
-    if new == old:
-        return
-    path = git_dir / _HISTORY
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text("".join(f"{k}\t{v}\n" for k, v in sorted(new.items())), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)

@@ -15,8 +15,15 @@ from hookrunner import git
 from hookrunner.config import Config, load_config
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
-from hookrunner.plan import PlannedTask, Selection, build_plan, expected_order
-from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, live_allowed
+from hookrunner.plan import PlannedTask, Selection, build_plan, expected_order, skipped_result
+from hookrunner.report import (
+    Printer,
+    RunReport,
+    TaskResult,
+    color_allowed,
+    exit_code_of,
+    live_allowed,
+)
 
 if TYPE_CHECKING:
     from hookrunner.cache import Contents, Keyer, Store
@@ -217,7 +224,7 @@ def _run_locked(
             "unmerged files (a merge is in progress): resolve the conflicts and "
             "stage them before running hookrunner"
         )
-    from hookrunner.run import Runner, exit_code_of, load_durations, save_durations
+    from hookrunner.history import load_durations, save_durations
     from hookrunner.xargs import max_length
 
     env = task_environment(hook, options)
@@ -237,27 +244,34 @@ def _run_locked(
         width=79,
         total=len(plan),
     )
-    cache = None if options.no_cache else _cache_for(plan, repo, config, env)
-    runner = Runner(
-        plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
-    )
+    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset.staged)
     jobs = options.jobs or config.jobs
-    fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
     restaged: frozenset[str] = frozenset()
     interrupted: BaseException | None = None
-    with contextlib.ExitStack() as hidden:
-        if hide:
-            from hookrunner import staged
+    results = _all_cached(plan, cache, started)
+    if results is not None:
+        for result in results:
+            printer.task_finished(result)
+    else:
+        from hookrunner.run import Runner
 
-            hidden.enter_context(staged.unstaged_changes_hidden(repo))
-        try:
-            results = _execute(runner, jobs, fail_fast)
-        except (KeyboardInterrupt, SystemExit) as exc:
-            interrupted = exc
-            results = runner.results
-        commit_run = fileset.staged or (pre_commit and hook == "pre-commit")
-        if interrupted is None and commit_run:
-            restaged = _restage(repo, plan, results)
+        runner = Runner(
+            plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+        )
+        fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
+        with contextlib.ExitStack() as hidden:
+            if hide:
+                from hookrunner import staged
+
+                hidden.enter_context(staged.unstaged_changes_hidden(repo))
+            try:
+                results = _execute(runner, jobs, fail_fast)
+            except (KeyboardInterrupt, SystemExit) as exc:
+                interrupted = exc
+                results = runner.results
+            commit_run = fileset.staged or (pre_commit and hook == "pre-commit")
+            if interrupted is None and commit_run:
+                restaged = _restage(repo, plan, results)
     # The work tree is the user's again: other runs may go on while we report.
     stack.close()
     code = exit_code_of(results, restaged)
@@ -282,15 +296,35 @@ def _run_locked(
 
 
 def _cache_for(
-    plan: list[PlannedTask], repo: git.Repo, config: Config, env: Mapping[str, str]
+    plan: list[PlannedTask],
+    repo: git.Repo,
+    config: Config,
+    env: Mapping[str, str],
+    index_only: bool,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
     tasks = [p.task for p in plan if not p.skip and p.task.cache]
     if not tasks:
         return None
     from hookrunner.cache import DIRECTORY, Store, keyers
 
-    contents, keys = keyers(tasks, repo, config, env.get("PATH"))
+    contents, keys = keyers(tasks, repo, config, env.get("PATH"), index_only)
     return Store(repo.common_dir / DIRECTORY), contents, keys
+
+
+def _all_cached(
+    plan: list[PlannedTask],
+    cache: tuple[Store, Contents, dict[str, Keyer]] | None,
+    started: float,
+) -> list[TaskResult] | None:
+    """Skipped and cached results for a run where no task has to run, else None."""
+    if cache is None:
+        return None
+    from hookrunner.cache import all_cached
+
+    cached = all_cached(plan, cache[0], cache[2], started)
+    if cached is None:
+        return None
+    return [skipped_result(p) for p in plan if p.skip] + cached
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

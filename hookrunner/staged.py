@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hookrunner import git
@@ -46,20 +45,23 @@ _DIFF = (
 )
 
 
-@dataclass
 class _Saved:
-    path: Path
-    fd: int
-    changed: list[str] = field(default_factory=list)
-    intent_to_add: list[str] = field(default_factory=list)
-    # Text files, whose line endings git may convert on the way back
-    # (core.autocrlf, eol attributes); their exact bytes are put back when no
-    # task touched them.
-    originals: dict[str, bytes] = field(default_factory=dict)
-    checked_out: dict[str, bytes | None] = field(default_factory=dict)
-    # The index as a tree, so that a fix staged during the run can be rolled
-    # back too.
-    tree: str = ""
+    """What one run hid, filled in as the save goes (a plain class: this
+    module is on every run's path, and dataclasses costs an import)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+        self.changed: list[str] = []
+        self.intent_to_add: list[str] = []
+        # Text files, whose line endings git may convert on the way back
+        # (core.autocrlf, eol attributes); their exact bytes are put back when
+        # no task touched them.
+        self.originals: dict[str, bytes] = {}
+        self.checked_out: dict[str, bytes | None] = {}
+        # The index as a tree, so that a fix staged during the run can be
+        # rolled back too.
+        self.tree = ""
 
 
 def _unstaged(repo: Repo) -> list[tuple[str, str]]:

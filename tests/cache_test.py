@@ -344,3 +344,54 @@ def test_which_finds_what_exec_would_run(tmp_path: Path) -> None:
     assert which(str(second / "tool"), None) == str(second / "tool")
     assert which(str(first / "tool"), None) is None
     assert which("no-such-tool", path) is None
+
+
+def test_a_staged_run_is_keyed_on_what_the_tasks_see_the_index(
+    project: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    log, env = tool
+    (project / "a.py").write_text("a = 'staged'\n")
+    git(project, "add", "a.py")
+    (project / "a.py").write_text("a = 'staged'\nFAIL unstaged\n")
+    first = run(project, "--hook", "pre-commit", env=env)["check"]
+    assert first["status"] == "passed"
+    assert not was_cached(first)
+    second = run(project, "--hook", "pre-commit", env=env)["check"]
+    assert was_cached(second)
+    assert len(calls(log)) == 1
+    git(project, "add", "a.py")
+    assert run(project, "--hook", "pre-commit", env=env)["check"]["status"] == "failed"
+
+
+def test_a_fully_cached_commit_does_not_touch_unstaged_work(
+    project: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    """When every task is a hit nothing runs, so unstaged work is not even
+    hidden and put back: the files are not rewritten."""
+    _, env = tool
+    (project / "a.py").write_text("a = 2\n")
+    git(project, "add", "a.py")
+    (project / "a.py").write_text("a = 2\n# unstaged\n")
+    before = (project / "a.py").stat()
+    run(project, "--hook", "pre-commit", env=env)
+    rewritten = (project / "a.py").stat()
+    assert rewritten.st_mtime_ns != before.st_mtime_ns  # hidden and restored
+    assert was_cached(run(project, "--hook", "pre-commit", env=env)["check"])
+    after = (project / "a.py").stat()
+    assert after.st_mtime_ns == rewritten.st_mtime_ns
+    assert (project / "a.py").read_text() == "a = 2\n# unstaged\n"
+
+
+def test_one_uncached_task_means_a_normal_run(
+    project: Path, tool: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    _, env = tool
+    count = tmp_path / "count"
+    with (project / "pyproject.toml").open("a") as f:
+        f.write(f'[tool.paratools.tasks.uncached]\ncmd = ["sh", "-c", "echo x >> {count}"]\n')
+        f.write("cache = false\nalways_run = true\npass_filenames = false\n")
+    run(project, "-a", env=env)
+    second = run(project, "-a", env=env)
+    assert was_cached(second["check"])
+    assert not was_cached(second["uncached"])
+    assert count.read_text() == "x\nx\n"
