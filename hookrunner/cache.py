@@ -150,26 +150,26 @@ class Contents:
     during the run are marked dirty and read from disk from then on.
     """
 
-    def __init__(self, repo: git.Repo, index_only: bool = False) -> None:
+    def __init__(
+        self, repo: git.Repo, index_only: bool = False, index: dict[str, str] | None = None
+    ) -> None:
         self.repo = repo
         # In a run on staged files the tasks see the index (unstaged work is
         # hidden from them), whatever the work tree holds now.
         self.index_only = index_only
-        self._index: dict[str, str] | None = None
+        self._index = index
+        self._checked = False
         self._dirty: set[str] = set()
         self._read: dict[str, str] = {}
 
     def _load(self) -> dict[str, str]:
         if self._index is None:
-            out = git.run(self.repo, "ls-files", "-s", "-z").stdout
-            index = {}
-            for record in git.zsplit(out):
-                meta, _, path = record.partition("\t")
-                index[path] = meta.split()[1]
+            self._index = git.index_entries(self.repo)
+        if not self._checked:
+            self._checked = True
             if not self.index_only:
                 changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
                 self._dirty.update(git.zsplit(changed.stdout))
-            self._index = index
         return self._index
 
     def tracked(self) -> list[str]:
@@ -278,9 +278,11 @@ def keyers(
     config: Config,
     path_env: str | None,
     index_only: bool = False,
+    index: dict[str, str] | None = None,
 ) -> tuple[Contents, dict[str, Keyer]]:
-    """A :class:`Keyer` for each task whose results are cached."""
-    contents = Contents(repo, index_only)
+    """A :class:`Keyer` for each task whose results are cached (``index``: the
+    index's entries, when the caller has already read them)."""
+    contents = Contents(repo, index_only, index)
     result: dict[str, Keyer] = {}
     tasks = [t for t in tasks if t.cache]
     if not tasks:
@@ -292,13 +294,16 @@ def keyers(
     tracked = contents.tracked()
     whole = Classifier(repo.root, tracked)
     for task in tasks:
-        inputs = [p for p in tracked if compile_globs(task.cache_inputs).match_file(p)]
+        inputs = []
+        if task.cache_inputs:  # pathspec is a costly import: only when there are globs
+            spec = compile_globs(task.cache_inputs)
+            inputs = [p for p in tracked if spec.match_file(p)]
         result[task.name] = Keyer(
             task=task,
             contents=contents,
             tool=tool_identity(task.cmd[0], path_env),
             config_file=config_file,
-            inputs=inputs if task.cache_inputs else [],
+            inputs=inputs,
             scope=None if task.pass_filenames else whole.select(task),
         )
     return contents, result

@@ -95,6 +95,16 @@ def tracked_files(repo: Repo) -> list[str]:
     return _unique(zsplit(run(repo, "ls-files", "-z").stdout))
 
 
+def index_entries(repo: Repo) -> dict[str, str]:
+    """Every tracked path with its blob id in the index, in ``ls-files`` order
+    (one entry per path; for a conflicted path, its last stage)."""
+    entries = {}
+    for record in zsplit(run(repo, "ls-files", "-s", "-z").stdout):
+        meta, _, path = record.partition("\t")
+        entries[path] = meta.split()[1]
+    return entries
+
+
 def staged_files(repo: Repo) -> list[str]:
     return zsplit(run(repo, "diff", "--cached", *_NAME_DIFF, _NOT_DELETED).stdout)
 

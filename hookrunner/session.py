@@ -78,6 +78,7 @@ def hook_of(options: RunOptions, env: Mapping[str, str]) -> str:
 class FileSet(NamedTuple):
     files: list[str]
     staged: bool  # the files are the index's: unstaged work must be hidden
+    blobs: dict[str, str] | None = None  # the index's blob ids, when they were read
 
 
 def _from_cwd(repo: git.Repo, names: tuple[str, ...]) -> list[str]:
@@ -100,7 +101,9 @@ def files_of_run(
     if options.files:
         return FileSet(_from_cwd(repo, options.files), staged=False)
     if options.all_files:
-        return FileSet(git.tracked_files(repo), staged=False)
+        # The cache needs the blob ids too: one ls-files serves both.
+        index = git.index_entries(repo)
+        return FileSet(list(index), staged=False, blobs=index)
     if options.from_ref and options.to_ref:
         return FileSet(git.changed_files(repo, options.from_ref, options.to_ref), staged=False)
     if under_pre_commit(env) and env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
@@ -244,7 +247,7 @@ def _run_locked(
         width=79,
         total=len(plan),
     )
-    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset.staged)
+    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset)
     jobs = options.jobs or config.jobs
     restaged: frozenset[str] = frozenset()
     interrupted: BaseException | None = None
@@ -300,14 +303,15 @@ def _cache_for(
     repo: git.Repo,
     config: Config,
     env: Mapping[str, str],
-    index_only: bool,
+    fileset: FileSet,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
     tasks = [p.task for p in plan if not p.skip and p.task.cache]
     if not tasks:
         return None
     from hookrunner.cache import DIRECTORY, Store, keyers
 
-    contents, keys = keyers(tasks, repo, config, env.get("PATH"), index_only)
+    path = env.get("PATH")
+    contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.blobs)
     return Store(repo.common_dir / DIRECTORY), contents, keys
 
 
