@@ -90,11 +90,6 @@ def find_repo(cwd: Path | None = None) -> Repo:
     return Repo(Path(root), Path(git_dir), (where / common_dir).resolve())
 
 
-def tracked_files(repo: Repo) -> list[str]:
-    # A conflicted path is listed once per stage; callers want it once.
-    return _unique(zsplit(run(repo, "ls-files", "-z").stdout))
-
-
 def index_entries(repo: Repo) -> dict[str, str]:
     """Every tracked path with its blob id in the index, in ``ls-files`` order
     (one entry per path; for a conflicted path, its last stage)."""
