@@ -84,7 +84,9 @@ async def _invoke(
                 return _cached(entry.output, entry.duration)
     before = fingerprint(root, watch) if watch else {}
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
-    modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
+    modified = []
+    if watch:
+        modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
     if cache is not None and proc.ok and not modified:
         from hookrunner.cache import Entry
 
