@@ -230,7 +230,11 @@ def test_tasks_keep_declaration_order(tmp_path: Path) -> None:
         '[tool.paratools.tasks.zz]\ncmd = "x"\n[tool.paratools.tasks.aa]\ncmd = "x"\n'
         '[tool.paratools.tasks.mm]\ncmd = "x"\n',
     )
-    assert [(task.name, task.position) for task in config.tasks] == [("zz", 0), ("aa", 1), ("mm", 2)]
+    assert [(task.name, task.position) for task in config.tasks] == [
+        ("zz", 0),
+        ("aa", 1),
+        ("mm", 2),
+    ]
 
 
 def test_parse_config_takes_a_parsed_document(tmp_path: Path) -> None:
