@@ -252,11 +252,12 @@ def _positive_int(value: object, file: str, at: str) -> int:
 
 
 def _timeout(value: object, file: str, at: str) -> float:
-    # bool is an int subclass; nan and inf fail the range test
+    # bool is an int subclass; nan, inf and integers too large for a float
+    # (float() would raise OverflowError) fail the range test
     if (
         not isinstance(value, (int, float))
         or isinstance(value, bool)
-        or not 0 < value < float("inf")
+        or not 0 < value <= sys.float_info.max
     ):
         raise ConfigError(file, at, f"expected a positive number, got {_show(value)}")
     return float(value)

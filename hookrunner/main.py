@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hookrunner.errors import HookrunnerError
 
@@ -15,8 +16,39 @@ def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
+_lost: list[BaseException] = []
+
+
+def _deliver_lost(signum: int, frame: FrameType | None) -> NoReturn:
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    raise _lost.pop()
+
+
+def _reraise_lost_signal(unraisable: Any) -> None:
+    """A Ctrl-C or SIGTERM whose handler raised inside a finalizer (say a
+    Popen's ``__del__``) is printed and dropped by Python, and the run would
+    go on. Raise it again a moment later, in ordinary code (raising it here
+    would be dropped the same way), so the run stops and puts the work back."""
+    exc = unraisable.exc_value
+    lost = isinstance(exc, KeyboardInterrupt) or (
+        isinstance(exc, SystemExit) and exc.code == 128 + signal.SIGTERM
+    )
+    if not lost:
+        sys.__unraisablehook__(unraisable)
+        return
+    _lost[:] = [exc]
+    signal.signal(signal.SIGALRM, _deliver_lost)
+    signal.setitimer(signal.ITIMER_REAL, 0.001)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(argv) if argv is not None else sys.argv[1:]
+    # A task's output goes to whatever the terminal can show: a character its
+    # encoding lacks becomes "?" rather than a crash in the middle of a run.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+    sys.unraisablehook = _reraise_lost_signal
     # This process never speaks TLS; without this asyncio imports ssl just in
     # case, and a hook pays for it on every commit.
     if "ssl" not in sys.modules:

@@ -8,6 +8,8 @@ overlapping format tasks never run at once, so a change is attributed exactly.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -21,22 +23,56 @@ from hookrunner.report import Slice, TaskResult
 if TYPE_CHECKING:
     from hookrunner.cache import Contents, Keyer, Store
 
-Fingerprint = dict[str, bytes | None]
+Stat = tuple[int, int, int, int]
+Fingerprint = dict[str, tuple[Stat | None, bytes | None]]
+
+_OFF_LOOP = 64
+"""Past this many files a formatter's fingerprints are taken in a thread, so
+the event loop keeps reading output and watching timeouts meanwhile."""
+
+
+def _stat(path: str) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _digest(path: str) -> bytes | None:
+    import hashlib  # only runs with a format task pay for it
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.blake2b(f.read(), digest_size=20).digest()
+    except OSError:
+        return None
 
 
 def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
-    """A digest of each file's content (None for a missing file)."""
-    import hashlib  # only runs with a format task pay for it
+    """Each file's stat and content digest (None for a missing file)."""
+    paths = {name: os.path.join(root, name) for name in files}
+    return {name: (_stat(path), _digest(path)) for name, path in paths.items()}
 
-    prints: Fingerprint = {}
-    for name in files:
-        try:
-            data = (root / name).read_bytes()
-        except OSError:
-            prints[name] = None
-        else:
-            prints[name] = hashlib.blake2b(data, digest_size=20).digest()
-    return prints
+
+def changed_files(root: Path, before: Fingerprint) -> list[str]:
+    """The files whose content is not what ``before`` saw. A file whose stat
+    (size, times, inode) is unchanged was not written, so it is not read again."""
+    changed = []
+    for name, (stat, digest) in before.items():
+        path = os.path.join(root, name)
+        now = _stat(path)
+        if now == stat:
+            continue
+        if (None if now is None else _digest(path)) != digest:
+            changed.append(name)
+    return changed
+
+
+async def _off_loop_if_large(func: Callable[..., Any], root: Path, arg: Any, size: int) -> Any:
+    if size <= _OFF_LOOP:
+        return func(root, arg)
+    return await asyncio.get_running_loop().run_in_executor(None, func, root, arg)
 
 
 class CacheUse(NamedTuple):
@@ -82,11 +118,13 @@ async def _invoke(
             entry = cache.store.get(key)
             if entry is not None:
                 return _cached(entry.output, entry.duration)
-    before = fingerprint(root, watch) if watch else {}
-    proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
-    modified = []
+    before: Fingerprint = {}
     if watch:
-        modified = [f for f, digest in fingerprint(root, watch).items() if before[f] != digest]
+        before = await _off_loop_if_large(fingerprint, root, watch, len(watch))
+    proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
+    modified: list[str] = []
+    if watch:
+        modified = await _off_loop_if_large(changed_files, root, before, len(watch))
     if cache is not None and proc.ok and not modified:
         from hookrunner.cache import Entry
 

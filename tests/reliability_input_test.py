@@ -307,11 +307,6 @@ def test_a_huge_jobs_value_is_not_a_huge_allocation(repo: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hookrunner.config._timeout: float() of an integer beyond a float's range raises "
-    "OverflowError instead of a ConfigError",
-)
 def test_a_timeout_too_large_for_a_float_is_a_config_error(repo: Path) -> None:
     write_config(repo, f'[tasks.a]\ncmd = "true"\ntimeout = {10**400}\n', commit=False)
     proc = hookrunner(repo, "--all-files")

@@ -187,11 +187,6 @@ def test_invalid_utf8_output_is_shown_with_replacement_characters(repo: Path) ->
     assert "\ufffd\ufffd bad" in str(_report(repo, proc)["bad"]["output"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hookrunner.main.main: stdout and stderr keep the strict error handler, so "
-    "output a non-UTF-8 terminal cannot encode ends the run with a UnicodeEncodeError",
-)
 def test_output_the_terminal_cannot_encode_does_not_crash_the_run(repo: Path) -> None:
     # PYTHONIOENCODING stands in for a terminal with a Latin-1 or ASCII locale.
     _bad_bytes_task(repo)

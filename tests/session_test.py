@@ -538,3 +538,39 @@ files = ["*.nothing"]
     assert "touch (lint)" in proc.stdout
     assert "never (lint): skipped, no files to check" in proc.stdout
     assert shlex.join(["touch", str(marker)]) in proc.stdout
+
+
+REWRITER = (
+    "import sys\n"
+    "for name in sys.argv[1:]:\n"
+    "    data = open(name, 'rb').read()\n"
+    "    if name == 'f7.txt':\n"
+    "        data += b'fixed\\n'\n"
+    "    open(name, 'wb').write(data)\n"
+)
+
+
+@pytest.mark.parametrize("count", [3, 200])
+def test_a_rewrite_with_the_same_bytes_is_not_a_modification(repo: Path, count: int) -> None:
+    """Every file is written again; only the one whose bytes changed counts,
+    with a few files and with enough to be fingerprinted off the event loop."""
+    for i in range(count):
+        (repo / f"f{i}.txt").write_text(f"{i}\n")
+    write_config(
+        repo,
+        f"""
+[tasks.rewrite]
+stage = "format"
+cmd = [{json.dumps(sys.executable)}, "-c", {json.dumps(REWRITER)}]
+files = ["*.txt"]
+""",
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "files")
+    data = report(repo, "--all-files", "--no-cache")
+    rewrite = by_name(data)["rewrite"]
+    if count > 7:
+        assert rewrite["status"] == "modified"
+        assert rewrite["modified"] == ["f7.txt"]
+    else:
+        assert rewrite["status"] == "passed"

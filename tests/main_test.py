@@ -1,0 +1,74 @@
+"""The entry point's guards: signals lost in finalizers, terminals that cannot show a character."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+LOST_IN_A_FINALIZER = """
+import os, signal, sys, time
+from hookrunner.main import _reraise_lost_signal, _terminate
+if sys.argv[1] == "hook":
+    sys.unraisablehook = _reraise_lost_signal
+signal.signal(signal.SIGTERM, _terminate)
+
+class Finalized:
+    def __del__(self):
+        # The handler raises here, inside __del__, where Python drops it.
+        os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+        time.sleep(0.5)
+
+item = Finalized()
+del item
+try:
+    time.sleep(3)
+    print("lost")
+except KeyboardInterrupt:
+    print("delivered")
+"""
+
+
+@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 0), ("SIGTERM", 143)])
+def test_a_signal_dropped_in_a_finalizer_is_delivered_again(signame: str, code: int) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", LOST_IN_A_FINALIZER, "hook", signame],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == code, proc.stderr
+    assert "lost" not in proc.stdout
+    if signame == "SIGINT":
+        assert proc.stdout.strip() == "delivered"
+
+
+def test_without_the_hook_python_drops_it() -> None:
+    """The failure the hook exists for: without it, the Ctrl-C is gone."""
+    proc = subprocess.run(
+        [sys.executable, "-c", LOST_IN_A_FINALIZER, "plain", "SIGINT"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.stdout.strip() == "lost"
+    assert "Exception ignored" in proc.stderr
+
+
+def test_other_unraisable_errors_are_reported_as_usual() -> None:
+    code = (
+        "import sys\n"
+        "from hookrunner.main import _reraise_lost_signal\n"
+        "sys.unraisablehook = _reraise_lost_signal\n"
+        "class Broken:\n"
+        "    def __del__(self):\n"
+        "        raise ValueError('from a finalizer')\n"
+        "b = Broken()\n"
+        "del b\n"
+        "print('went on')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == "went on"
+    assert "ValueError: from a finalizer" in proc.stderr
