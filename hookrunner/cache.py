@@ -15,6 +15,7 @@ dropped with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -67,10 +68,10 @@ class Store:
             return None
         except (OSError, ValueError):
             _warn(f"ignoring a damaged cache entry ({path})")
-            with _quietly():
+            with contextlib.suppress(OSError):
                 path.unlink()
             return None
-        with _quietly():
+        with contextlib.suppress(OSError):
             os.utime(path)  # recently used entries survive pruning
         return entry
 
@@ -87,7 +88,7 @@ class Store:
             os.replace(tmp, path)
         except OSError as exc:
             _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
-            with _quietly():
+            with contextlib.suppress(OSError):
                 tmp.unlink()
             return
         self.written += 1
@@ -106,7 +107,7 @@ class Store:
         entries.sort(key=_mtime)
         doomed = entries[: len(entries) - limit * 4 // 5]
         for path in doomed:
-            with _quietly():
+            with contextlib.suppress(OSError):
                 path.unlink()
         return len(doomed)
 
@@ -123,16 +124,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-class _quietly:
-    """Ignore OSError: the cache is an optimisation, never a reason to fail."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, tb: object) -> bool:
-        return isinstance(value, OSError)
 
 
 def blob_id(data: bytes) -> str:
@@ -255,14 +246,15 @@ class Keyer(NamedTuple):
             [(p, self.contents.ident(p)) for p in self.inputs],
         ]
 
-    def key(self, files: Sequence[str]) -> str:
-        scope = self.scope if self.scope is not None else files
-        material = [*self._base(), [(p, self.contents.ident(p)) for p in scope]]
-        return _digest(material)
-
-    def file_keys(self, files: Sequence[str]) -> dict[str, str]:
+    def keys(self, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The keys for an invocation on ``files``, each with the files it
+        vouches for: one per file in per-file mode, else one for them all."""
         base = self._base()
-        return {f: _digest([*base, "per-file", f, self.contents.ident(f)]) for f in files}
+        ident = self.contents.ident
+        if self.task.cache == "per-file":
+            return {_digest([*base, "per-file", f, ident(f)]): (f,) for f in files}
+        scope = self.scope if self.scope is not None else files
+        return {_digest([*base, [(p, ident(p)) for p in scope]]): tuple(files)}
 
 
 def _digest(material: object) -> str:
@@ -328,11 +320,7 @@ def all_cached(
             return None
         entries: list[Entry] = []
         for inv in planned.invocations:
-            if planned.task.cache == "per-file":
-                keys = list(keyer.file_keys(inv.files).values())
-            else:
-                keys = [keyer.key(inv.files)]
-            for key in keys:
+            for key in keyer.keys(inv.files):
                 entry = store.get(key)
                 if entry is None:
                     return None

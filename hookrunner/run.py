@@ -102,22 +102,18 @@ async def _invoke(
 ) -> Result:
     # Keys are computed now, not when planning: a formatter that ran before
     # this task may have changed what it reads.
-    file_keys: dict[str, str] = {}
-    key = ""
+    missing: dict[str, tuple[str, ...]] = {}
+    per_file = cache is not None and cache.keyer.task.cache == "per-file"
     if cache is not None:
-        if cache.keyer.task.cache == "per-file":
-            file_keys = cache.keyer.file_keys(cache.files)
-            hits = {f: cache.store.get(k) for f, k in file_keys.items()}
-            todo = [f for f, entry in hits.items() if entry is None]
-            if not todo:
-                return _cached("", sum(e.duration for e in hits.values() if e))
+        keys = cache.keyer.keys(cache.files)
+        entries = {key: cache.store.get(key) for key in keys}
+        missing = {key: keys[key] for key, entry in entries.items() if entry is None}
+        if not missing:
+            hits = [entry for entry in entries.values() if entry is not None]
+            return _cached("".join(e.output for e in hits), sum(e.duration for e in hits))
+        if per_file:
+            todo = [name for names in missing.values() for name in names]
             argv = [*cache.cmd, *relative(todo, cache.cwd)]
-            file_keys = {f: file_keys[f] for f in todo}
-        else:
-            key = cache.keyer.key(cache.files)
-            entry = cache.store.get(key)
-            if entry is not None:
-                return _cached(entry.output, entry.duration)
     before: Fingerprint = {}
     if watch:
         before = await _off_loop_if_large(fingerprint, root, watch, len(watch))
@@ -128,10 +124,10 @@ async def _invoke(
     if cache is not None and proc.ok and not modified:
         from hookrunner.cache import Entry
 
-        if key:
-            cache.store.put(key, Entry(proc.duration, proc.output))
-        for file_key in file_keys.values():
-            cache.store.put(file_key, Entry(proc.duration / len(file_keys), ""))
+        # Per-file entries vouch for one file each and keep no output.
+        output = "" if per_file else proc.output
+        for key in missing:
+            cache.store.put(key, Entry(proc.duration / len(missing), output))
     return {
         "status": proc.status,
         "output": proc.output,
