@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hookrunner.session import RunOptions
+from hookrunner.options import RunOptions
 
 SUBCOMMANDS = frozenset({"run", "list", "install", "uninstall", "init", "cache"})
 

@@ -1,136 +1,51 @@
-"""Skip what already passed on the same content.
+"""Skip what already passed on the same content: reading the contents from git.
 
-A result is keyed by everything the task can be seen to read: its definition,
-the tool's executable, the Python version, the configuration file, the
-content of the files in its scope and of its ``cache_inputs``. Content is
-named by git blob id: the index's id for a file whose work-tree copy matches
-the index, the same id computed from the bytes on disk for any other file,
-so a staged run, a pre-push run and a run on the work tree agree on what a
-file is. Only passes are stored.
-
-The store is one small text file per key under the git directory, written
-atomically, so two runs at once never see half an entry; a damaged entry is
-dropped with a warning.
+:mod:`hookrunner.keys` holds the keys and the store; here the run's files are
+named by blob id (the index's id for a file whose work-tree copy matches the
+index, the same id computed from the bytes on disk for any other file) and a
+:class:`Keyer` is made for each cached task.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import time
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Iterable
 
 from hookrunner import git
-from hookrunner.config import Config, TaskConfig
 from hookrunner.files import Classifier, compile_globs
-from hookrunner.plan import PlannedTask
-from hookrunner.report import TaskResult
+from hookrunner.keys import (
+    DIRECTORY,
+    FORMAT,
+    MAX_ENTRIES,
+    MAX_OUTPUT,
+    Entry,
+    Keyer,
+    Store,
+    all_cached,
+    blob_id,
+    config_name,
+    definition,
+    disk_ident,
+    tool_identity,
+    which,
+)
+from hookrunner.model import Config, TaskConfig
 
-FORMAT = 1
-DIRECTORY = "hookrunner-cache"
-MAX_ENTRIES = 20_000
-"""Past this many entries the oldest fifth is removed."""
-_MAGIC = f"hookrunner-cache {FORMAT}"
-MAX_OUTPUT = 64 * 1024
-"""Characters of a passing task's output kept to show again with ``-v``."""
-
-
-class Entry(NamedTuple):
-    duration: float
-    output: str
-
-
-def _warn(message: str) -> None:
-    print(f"hookrunner: {message}", file=sys.stderr)
-
-
-class Store:
-    """Entries under ``<git dir>/hookrunner-cache``, named by key."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.written = 0
-
-    def _entry(self, key: str) -> Path:
-        return self.path / key[:2] / key[2:]
-
-    def get(self, key: str) -> Entry | None:
-        path = self._entry(key)
-        try:
-            magic, duration, output = path.read_text(encoding="utf-8").split("\n", 2)
-            if magic != _MAGIC:
-                raise ValueError(magic)
-            entry = Entry(float(duration), output)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            _warn(f"ignoring a damaged cache entry ({path})")
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used entries survive pruning
-        return entry
-
-    def put(self, key: str, entry: Entry) -> None:
-        path = self._entry(key)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(
-                f"{_MAGIC}\n{entry.duration!r}\n{entry.output[-MAX_OUTPUT:]}",
-                encoding="utf-8",
-                errors="surrogateescape",
-            )
-            os.replace(tmp, path)
-        except OSError as exc:
-            _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            return
-        self.written += 1
-
-    def entries(self) -> list[Path]:
-        try:
-            return [p for d in self.path.iterdir() if d.is_dir() for p in d.iterdir()]
-        except OSError:
-            return []
-
-    def prune(self, limit: int = MAX_ENTRIES) -> int:
-        """Keep the store bounded: drop the least recently used fifth past ``limit``."""
-        entries = self.entries()
-        if len(entries) <= limit:
-            return 0
-        entries.sort(key=_mtime)
-        doomed = entries[: len(entries) - limit * 4 // 5]
-        for path in doomed:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        return len(doomed)
-
-    def clear(self) -> int:
-        import shutil
-
-        count = len(self.entries())
-        shutil.rmtree(self.path, ignore_errors=True)
-        return count
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives a blob with this content."""
-    import hashlib  # a run with nothing to cache never pays for OpenSSL
-
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+__all__ = [
+    "DIRECTORY",
+    "FORMAT",
+    "MAX_ENTRIES",
+    "MAX_OUTPUT",
+    "Contents",
+    "Entry",
+    "Keyer",
+    "Store",
+    "all_cached",
+    "blob_id",
+    "definition",
+    "keyers",
+    "tool_identity",
+    "which",
+]
 
 
 class Contents:
@@ -176,92 +91,8 @@ class Contents:
         if path in index and path not in self._dirty:
             return index[path]
         if path not in self._read:
-            try:
-                self._read[path] = blob_id((self.repo.root / path).read_bytes())
-            except OSError:
-                self._read[path] = "missing"
+            self._read[path] = disk_ident(self.repo.root, path)
         return self._read[path]
-
-
-def which(name: str, path_env: str | None) -> str | None:
-    """What ``exec`` would run for ``name`` (shutil.which without importing
-    shutil, which a hook would pay for on every commit)."""
-    if os.sep in name:
-        return name if os.access(name, os.X_OK) and not os.path.isdir(name) else None
-    for folder in (path_env if path_env is not None else os.defpath).split(os.pathsep):
-        candidate = os.path.join(folder or os.curdir, name)
-        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
-            return candidate
-    return None
-
-
-def tool_identity(argv0: str, path_env: str | None) -> list[object]:
-    """The executable a command resolves to, with its size and modification time."""
-    found = which(argv0, path_env)
-    if found is None:
-        return [argv0, None]
-    try:
-        info = os.stat(found)
-    except OSError:
-        return [found, None]
-    return [os.path.realpath(found), info.st_size, info.st_mtime_ns]
-
-
-def definition(task: TaskConfig) -> dict[str, object]:
-    """The parts of a task's configuration that can change its result."""
-    return {
-        "name": task.name,
-        "cmd": list(task.cmd),
-        "stage": task.stage,
-        "env": [list(pair) for pair in task.env],
-        "cwd": task.cwd,
-        "files": list(task.files),
-        "exclude": list(task.exclude),
-        "types": list(task.types),
-        "pass_filenames": task.pass_filenames,
-        "always_run": task.always_run,
-        "cache": task.cache,
-    }
-
-
-class Keyer(NamedTuple):
-    """Computes cache keys for one task; the shared parts are computed once."""
-
-    task: TaskConfig
-    contents: Contents
-    tool: list[object]
-    config_file: str
-    inputs: Sequence[str]
-    scope: Sequence[str] | None
-    """For tasks that are not given filenames, every tracked file their
-    filters match: such a tool reads the whole project."""
-
-    def _base(self) -> list[object]:
-        return [
-            FORMAT,
-            definition(self.task),
-            self.tool,
-            sys.version,
-            self.contents.ident(self.config_file),
-            [(p, self.contents.ident(p)) for p in self.inputs],
-        ]
-
-    def keys(self, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """The keys for an invocation on ``files``, each with the files it
-        vouches for: one per file in per-file mode, else one for them all."""
-        base = self._base()
-        ident = self.contents.ident
-        if self.task.cache == "per-file":
-            return {_digest([*base, "per-file", f, ident(f)]): (f,) for f in files}
-        scope = self.scope if self.scope is not None else files
-        return {_digest([*base, [(p, ident(p)) for p in scope]]): tuple(files)}
-
-
-def _digest(material: object) -> str:
-    import hashlib
-
-    # repr of str, int, float, bool, None, list and tuple is exact and stable.
-    return hashlib.sha256(repr(material).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def keyers(
@@ -279,10 +110,7 @@ def keyers(
     tasks = [t for t in tasks if t.cache]
     if not tasks:
         return contents, result
-    try:
-        config_file = config.path.resolve().relative_to(repo.root.resolve()).as_posix()
-    except ValueError:
-        config_file = str(config.path.resolve())
+    config_file = config_name(config.path, repo.root)
     tracked = contents.tracked()
     whole = Classifier(repo.root, tracked)
     for task in tasks:
@@ -299,47 +127,3 @@ def keyers(
             scope=None if task.pass_filenames else whole.select(task),
         )
     return contents, result
-
-
-def all_cached(
-    plan: Sequence[PlannedTask], store: Store, keyers: Mapping[str, Keyer], started: float
-) -> list[TaskResult] | None:
-    """Every task's result from the cache, or None if any task has to run.
-
-    Keys are normally taken as each task starts, after the formatters before
-    it. When every task is a hit, no formatter runs and nothing changes, so
-    the keys taken now are the keys the run would take: the run needs no
-    executor, and unstaged work need not even be hidden.
-    """
-    found: list[tuple[PlannedTask, list[Entry]]] = []
-    for planned in plan:
-        if planned.skip:
-            continue
-        keyer = keyers.get(planned.name)
-        if keyer is None:
-            return None
-        entries: list[Entry] = []
-        for inv in planned.invocations:
-            for key in keyer.keys(inv.files):
-                entry = store.get(key)
-                if entry is None:
-                    return None
-                entries.append(entry)
-        found.append((planned, entries))
-    at = time.perf_counter() - started
-    return [
-        TaskResult(
-            name=planned.name,
-            stage=planned.stage,
-            status="passed",
-            exit_code=0,
-            start=at,
-            end=at,
-            cmd=planned.task.cmd,
-            files=planned.files,
-            output="".join(e.output for e in entries),
-            cached=True,
-            saved=sum(e.duration for e in entries),
-        )
-        for planned, entries in found
-    ]

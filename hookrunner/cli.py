@@ -91,7 +91,8 @@ def main(args: Sequence[str]) -> None:
 @click.option("--no-cache", is_flag=True, help="Run every task, even on content that passed.")
 def run(**options: Any) -> None:
     """Run the configured tasks on FILES, the staged files, or --all-files."""
-    from hookrunner.session import RunOptions, run_session
+    from hookrunner.options import RunOptions
+    from hookrunner.session import run_session
 
     sys.exit(run_session(RunOptions(**options)))
 

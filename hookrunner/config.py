@@ -8,19 +8,18 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from hookrunner.errors import CircularDependencyError, ConfigError
 from hookrunner.files import compile_globs
+from hookrunner.keys import digest
+from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     # mypy checks as 3.10, where tomli may be absent from the checking environment
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
-STAGES: tuple[str, ...] = ("format", "lint", "test")
-HOOKS: tuple[str, ...] = ("pre-commit", "pre-push", "manual")
 
 TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "tasks")
 TASK_KEYS = (
@@ -43,36 +42,6 @@ TASK_KEYS = (
 )
 
 
-class TaskConfig(NamedTuple):
-    name: str
-    cmd: tuple[str, ...]
-    stage: str = "lint"
-    depends_on: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    pass_filenames: bool = True
-    always_run: bool = False
-    timeout: float = 300.0
-    env: tuple[tuple[str, str], ...] = ()
-    cwd: str = ""
-    hooks: frozenset[str] = frozenset(HOOKS)
-    priority: int = 0
-    stage_fixed: bool = False
-    cache: bool | str = False
-    cache_inputs: tuple[str, ...] = ()
-    position: int = 0
-
-
-class Config(NamedTuple):
-    path: Path
-    jobs: int = 5
-    fail_fast: bool = True
-    timeout: float = 300.0
-    tests_wait_for_lint: bool = True
-    tasks: tuple[TaskConfig, ...] = ()
-
-
 def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     """Read ``path`` and validate its ``[tool.paratools]`` table."""
     file = _display(path) if display is None else display
@@ -89,7 +58,7 @@ def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)": keep it
         raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
-    return parse_config(document, file, root, path)
+    return parse_config(document, file, root, path)._replace(digest=digest(data))
 
 
 def parse_config(

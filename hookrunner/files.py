@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-    from hookrunner.config import TaskConfig
+    from hookrunner.model import TaskConfig
 
 
 def compile_globs(patterns: Sequence[str]) -> GitIgnoreSpec:

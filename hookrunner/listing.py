@@ -7,8 +7,8 @@ import json
 import shlex
 from collections.abc import Callable, Mapping
 
-from hookrunner.config import STAGES, Config, TaskConfig
 from hookrunner.graph import critical_path
+from hookrunner.model import STAGES, Config, TaskConfig
 
 
 def _edges(config: Config) -> dict[str, list[str]]:

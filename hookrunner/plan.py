@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-from hookrunner.config import STAGES, Config, TaskConfig
-from hookrunner.files import Classifier
 from hookrunner.graph import closure
+from hookrunner.model import STAGES, Config, TaskConfig
 from hookrunner.report import TaskResult
 from hookrunner.xargs import partition
+
+
+class Selector(Protocol):
+    """Which of the run's files a task's filters keep (:class:`hookrunner.files.Classifier`)."""
+
+    def select(self, task: TaskConfig) -> list[str]: ...
 
 
 class Invocation(NamedTuple):
@@ -94,7 +99,7 @@ def _invocations(task: TaskConfig, files: Sequence[str], arg_limit: int) -> tupl
 
 def build_plan(
     config: Config,
-    classifier: Classifier,
+    classifier: Selector,
     selection: Selection,
     arg_limit: int,
 ) -> list[PlannedTask]:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookrunner.config import TaskConfig
 from hookrunner.executor import ParallelExecutor, Result, ToolTask
+from hookrunner.model import TaskConfig
 from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
 from hookrunner.proc import run_process
 from hookrunner.report import Slice, TaskResult

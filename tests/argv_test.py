@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hookrunner.argv import parse_run
 from hookrunner.cli import cli
-from hookrunner.session import RunOptions
+from hookrunner.options import RunOptions
 
 # click 8.2 deprecates protected_args, and is the only way to ask it which
 # subcommand a group chose without running it.

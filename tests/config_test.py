@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner.config import HOOKS, STAGES, Config, TaskConfig, load_config, parse_config
+from hookrunner.config import load_config, parse_config
 from hookrunner.errors import ConfigError
+from hookrunner.keys import digest
+from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
 
 ROOT = Path(__file__).parent.parent
 
@@ -119,7 +121,7 @@ def test_the_projects_own_configuration_is_valid() -> None:
 
 def test_zero_tasks(tmp_path: Path) -> None:
     config = load(tmp_path, "[tool.paratools]\n")
-    assert config == Config(path=tmp_path / "pyproject.toml")
+    assert config == Config(path=tmp_path / "pyproject.toml", digest=digest(b"[tool.paratools]\n"))
     assert (config.jobs, config.fail_fast, config.timeout) == (5, True, 300.0)
     assert config.tests_wait_for_lint is True
     assert load(tmp_path, "[tool.paratools.tasks]\n").tasks == ()

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from hookrunner.config import TaskConfig
 from hookrunner.files import Classifier, compile_globs
+from hookrunner.model import TaskConfig
 from tests.conftest import git
 
 PATHS = [

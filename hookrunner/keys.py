@@ -1,0 +1,296 @@
+"""Cache keys and the store they name: the half of the cache a hit needs.
+
+A result is keyed by everything the task can be seen to read: its definition,
+the tool's executable, the Python version, the configuration file, the
+content of the files in its scope and of its ``cache_inputs``. Content is
+named by git blob id, so a staged run, a pre-push run and a run on the work
+tree agree on what a file is. Only passes are stored.
+
+The store is one small text file per key under the git directory, written
+atomically, so two runs at once never see half an entry; a damaged entry is
+dropped with a warning.
+
+This module imports nothing costly (no hashlib, pathlib or subprocess): a
+run whose every task is a hit pays only for what is here. How the contents
+are read from git is :mod:`hookrunner.cache`'s business.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from hookrunner.model import TaskConfig
+from hookrunner.report import TaskResult
+
+if TYPE_CHECKING:
+    from hookrunner.plan import PlannedTask
+
+FORMAT = 2
+DIRECTORY = "hookrunner-cache"
+"""The store's folder in the git directory."""
+MAX_ENTRIES = 20_000
+"""Past this many entries the oldest fifth is removed."""
+_MAGIC = f"hookrunner-cache {FORMAT}"
+MAX_OUTPUT = 64 * 1024
+"""Characters of a passing task's output kept to show again with ``-v``."""
+
+# The hash functions' own modules: hashlib would load OpenSSL first, which
+# costs a hook a few milliseconds on every commit.
+try:
+    from _sha1 import sha1  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # pragma: no cover (CPython always has it)
+    from hashlib import sha1
+try:
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob with this content."""
+    ident: str = sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return ident
+
+
+def digest(data: bytes) -> str:
+    """A 256-bit name for ``data``."""
+    return blake2b(data, digest_size=32).hexdigest()
+
+
+def digest_of(material: object) -> str:
+    # repr of str, int, float, bool, None, list, tuple and dict (in insertion
+    # order) is exact and stable.
+    return digest(repr(material).encode("utf-8", "surrogateescape"))
+
+
+def disk_ident(root: str | os.PathLike[str], path: str) -> str:
+    """The blob id of a work-tree file's bytes, or "missing"."""
+    try:
+        with open(os.path.join(root, path), "rb") as file:
+            return blob_id(file.read())
+    except OSError:
+        return "missing"
+
+
+def config_name(config_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
+    """How a key names the configuration file: repository-relative when inside it."""
+    real = os.path.realpath(config_path)
+    top = os.path.realpath(root)
+    if real.startswith(top.rstrip(os.sep) + os.sep):
+        return os.path.relpath(real, top).replace(os.sep, "/")
+    return real
+
+
+class Entry(NamedTuple):
+    duration: float
+    output: str
+
+
+def _warn(message: str) -> None:
+    print(f"hookrunner: {message}", file=sys.stderr)
+
+
+class Store:
+    """Entries under ``<git dir>/hookrunner-cache``, named by key."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self.written = 0
+
+    def _entry(self, key: str) -> str:
+        return os.path.join(self.path, key[:2], key[2:])
+
+    def get(self, key: str) -> Entry | None:
+        path = self._entry(key)
+        try:
+            with open(path, encoding="utf-8") as file:
+                magic, duration, output = file.read().split("\n", 2)
+            if magic != _MAGIC:
+                raise ValueError(magic)
+            entry = Entry(float(duration), output)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            _warn(f"ignoring a damaged cache entry ({path})")
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used entries survive pruning
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        path = self._entry(key)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as file:
+                file.write(f"{_MAGIC}\n{entry.duration!r}\n{entry.output[-MAX_OUTPUT:]}")
+            os.replace(tmp, path)
+        except OSError as exc:
+            _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return
+        self.written += 1
+
+    def entries(self) -> list[str]:
+        try:
+            folders = [d.path for d in os.scandir(self.path) if d.is_dir()]
+            return [e.path for folder in folders for e in os.scandir(folder)]
+        except OSError:
+            return []
+
+    def prune(self, limit: int = MAX_ENTRIES) -> int:
+        """Keep the store bounded: drop the least recently used fifth past ``limit``."""
+        entries = self.entries()
+        if len(entries) <= limit:
+            return 0
+        entries.sort(key=_mtime)
+        doomed = entries[: len(entries) - limit * 4 // 5]
+        for path in doomed:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return len(doomed)
+
+    def clear(self) -> int:
+        import shutil
+
+        count = len(self.entries())
+        shutil.rmtree(self.path, ignore_errors=True)
+        return count
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def which(name: str, path_env: str | None) -> str | None:
+    """What ``exec`` would run for ``name`` (shutil.which without importing
+    shutil, which a hook would pay for on every commit)."""
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) and not os.path.isdir(name) else None
+    for folder in (path_env if path_env is not None else os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def tool_identity(argv0: str, path_env: str | None) -> list[object]:
+    """The executable a command resolves to, with its size and modification time."""
+    found = which(argv0, path_env)
+    if found is None:
+        return [argv0, None]
+    try:
+        info = os.stat(found)
+    except OSError:
+        return [found, None]
+    return [os.path.realpath(found), info.st_size, info.st_mtime_ns]
+
+
+def definition(task: TaskConfig) -> dict[str, object]:
+    """The parts of a task's configuration that can change its result."""
+    return {
+        "name": task.name,
+        "cmd": list(task.cmd),
+        "stage": task.stage,
+        "env": [list(pair) for pair in task.env],
+        "cwd": task.cwd,
+        "files": list(task.files),
+        "exclude": list(task.exclude),
+        "types": list(task.types),
+        "pass_filenames": task.pass_filenames,
+        "always_run": task.always_run,
+        "cache": task.cache,
+    }
+
+
+class Idents(Protocol):
+    def ident(self, path: str) -> str:
+        """The blob id of ``path`` as the task sees it."""
+
+
+class Keyer(NamedTuple):
+    """Computes cache keys for one task; the shared parts are computed once."""
+
+    task: TaskConfig
+    contents: Idents
+    tool: list[object]
+    config_file: str
+    inputs: Sequence[str]
+    scope: Sequence[str] | None
+    """For tasks that are not given filenames, every tracked file their
+    filters match: such a tool reads the whole project."""
+
+    def _base(self) -> list[object]:
+        return [
+            FORMAT,
+            definition(self.task),
+            self.tool,
+            sys.version,
+            self.contents.ident(self.config_file),
+            [(p, self.contents.ident(p)) for p in self.inputs],
+        ]
+
+    def keys(self, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The keys for an invocation on ``files``, each with the files it
+        vouches for: one per file in per-file mode, else one for them all."""
+        base = self._base()
+        ident = self.contents.ident
+        if self.task.cache == "per-file":
+            return {digest_of([*base, "per-file", f, ident(f)]): (f,) for f in files}
+        scope = self.scope if self.scope is not None else files
+        return {digest_of([*base, [(p, ident(p)) for p in scope]]): tuple(files)}
+
+
+def all_cached(
+    plan: Sequence[PlannedTask], store: Store, keyers: Mapping[str, Keyer], started: float
+) -> list[TaskResult] | None:
+    """Every task's result from the cache, or None if any task has to run.
+
+    Keys are normally taken as each task starts, after the formatters before
+    it. When every task is a hit, no formatter runs and nothing changes, so
+    the keys taken now are the keys the run would take: the run needs no
+    executor, and unstaged work need not even be hidden.
+    """
+    found: list[tuple[PlannedTask, list[Entry]]] = []
+    for planned in plan:
+        if planned.skip:
+            continue
+        keyer = keyers.get(planned.name)
+        if keyer is None:
+            return None
+        entries: list[Entry] = []
+        for inv in planned.invocations:
+            for key in keyer.keys(inv.files):
+                entry = store.get(key)
+                if entry is None:
+                    return None
+                entries.append(entry)
+        found.append((planned, entries))
+    at = time.perf_counter() - started
+    return [
+        TaskResult(
+            name=planned.name,
+            stage=planned.stage,
+            status="passed",
+            exit_code=0,
+            start=at,
+            end=at,
+            cmd=planned.task.cmd,
+            files=planned.files,
+            output="".join(e.output for e in entries),
+            cached=True,
+            saved=sum(e.duration for e in entries),
+        )
+        for planned, entries in found
+    ]

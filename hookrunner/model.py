@@ -1,0 +1,48 @@
+"""The records a configuration becomes, and the names of stages and hooks.
+
+Kept apart from the TOML reading and validation in :mod:`hookrunner.config`
+so that a run answered from the cache (:mod:`hookrunner.quick`) can use them
+without importing tomllib or pathlib.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+STAGES: tuple[str, ...] = ("format", "lint", "test")
+HOOKS: tuple[str, ...] = ("pre-commit", "pre-push", "manual")
+
+
+class TaskConfig(NamedTuple):
+    name: str
+    cmd: tuple[str, ...]
+    stage: str = "lint"
+    depends_on: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    pass_filenames: bool = True
+    always_run: bool = False
+    timeout: float = 300.0
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str = ""
+    hooks: frozenset[str] = frozenset(HOOKS)
+    priority: int = 0
+    stage_fixed: bool = False
+    cache: bool | str = False
+    cache_inputs: tuple[str, ...] = ()
+    position: int = 0
+
+
+class Config(NamedTuple):
+    path: str | PathLike[str]
+    jobs: int = 5
+    fail_fast: bool = True
+    timeout: float = 300.0
+    tests_wait_for_lint: bool = True
+    tasks: tuple[TaskConfig, ...] = ()
+    digest: str = ""
+    """Names the configuration file's bytes (see :func:`hookrunner.keys.digest`)."""
