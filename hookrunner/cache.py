@@ -57,26 +57,39 @@ class Contents:
     """
 
     def __init__(
-        self, repo: git.Repo, index_only: bool = False, index: dict[str, str] | None = None
+        self,
+        repo: git.Repo,
+        index_only: bool = False,
+        records: list[tuple[str, str, str, str]] | None = None,
     ) -> None:
         self.repo = repo
         # In a run on staged files the tasks see the index (unstaged work is
         # hidden from them), whatever the work tree holds now.
         self.index_only = index_only
-        self._index = index
+        self.records = records
+        """The index as :func:`git.index_records` reads it, once read."""
+        self._index = None if records is None else git.index_entries(records)
         self._checked = False
+        self._worktree: list[str] | None = None
         self._dirty: set[str] = set()
         self._read: dict[str, str] = {}
 
     def _load(self) -> dict[str, str]:
         if self._index is None:
-            self._index = git.index_entries(self.repo)
+            self.records = git.index_records(self.repo)
+            self._index = git.index_entries(self.records)
         if not self._checked:
             self._checked = True
             if not self.index_only:
-                changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
-                self._dirty.update(git.zsplit(changed.stdout))
+                self._dirty.update(self.worktree_changes())
         return self._index
+
+    def worktree_changes(self) -> list[str]:
+        """Tracked files whose work-tree copy differs from the index (asked once)."""
+        if self._worktree is None:
+            changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
+            self._worktree = git.zsplit(changed.stdout)
+        return self._worktree
 
     def tracked(self) -> list[str]:
         return list(self._load())
@@ -101,18 +114,20 @@ def keyers(
     config: Config,
     path_env: str | None,
     index_only: bool = False,
-    index: dict[str, str] | None = None,
+    records: list[tuple[str, str, str, str]] | None = None,
+    classifier: Classifier | None = None,
 ) -> tuple[Contents, dict[str, Keyer]]:
-    """A :class:`Keyer` for each task whose results are cached (``index``: the
-    index's entries, when the caller has already read them)."""
-    contents = Contents(repo, index_only, index)
+    """A :class:`Keyer` for each task whose results are cached (``records``:
+    the index, when the caller has already read it; ``classifier``: the run's,
+    whose file types are reused)."""
+    contents = Contents(repo, index_only, records)
     result: dict[str, Keyer] = {}
     tasks = [t for t in tasks if t.cache]
     if not tasks:
         return contents, result
     config_file = config_name(config.path, repo.root)
     tracked = contents.tracked()
-    whole = Classifier(repo.root, tracked)
+    whole = classifier.over(tracked) if classifier else Classifier(repo.root, tracked)
     for task in tasks:
         inputs = []
         if task.cache_inputs:  # pathspec is a costly import: only when there are globs

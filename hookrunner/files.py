@@ -55,6 +55,12 @@ class Classifier:
         # tasks often share filters (ruff format, ruff check and mypy on types=["python"])
         self._selected: dict[tuple[tuple[str, ...], ...], list[str]] = {}
 
+    def over(self, files: Sequence[str]) -> Classifier:
+        """A classifier of other files that shares the file types found so far."""
+        other = Classifier(self.root, files)
+        other._tags = self._tags
+        return other
+
     def tags(self, path: str) -> frozenset[str]:
         tags = self._tags.get(path)
         if tags is None:

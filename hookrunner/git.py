@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hookrunner.errors import HookrunnerError
+from hookrunner.plumbing import NAME_DIFF as _NAME_DIFF
+from hookrunner.plumbing import NOT_DELETED as _NOT_DELETED
+from hookrunner.plumbing import zsplit as zsplit
 
 ZERO_SHA = "0" * 40
-
-# Names under the ACMRT filter exist in the work tree: a type change (file to
-# symlink) is still a path a tool can look at; deletions are never passed on.
-_NOT_DELETED = "--diff-filter=ACMRT"
-_NAME_DIFF = ("--name-only", "-z", "--no-ext-diff", "--no-color", "--no-textconv")
 
 
 class Repo(NamedTuple):
@@ -61,10 +59,6 @@ def _first_line(stderr: bytes) -> str:
     return lines[0] if lines else "no error message"
 
 
-def zsplit(out: bytes) -> list[str]:
-    return [os.fsdecode(part) for part in out.split(b"\0") if part]
-
-
 def _unique(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
@@ -90,14 +84,19 @@ def find_repo(cwd: Path | None = None) -> Repo:
     return Repo(Path(root), Path(git_dir), (where / common_dir).resolve())
 
 
-def index_entries(repo: Repo) -> dict[str, str]:
-    """Every tracked path with its blob id in the index, in ``ls-files`` order
-    (one entry per path; for a conflicted path, its last stage)."""
-    entries = {}
+def index_records(repo: Repo) -> list[tuple[str, str, str, str]]:
+    """(mode, blob id, stage, path) for every index entry, in ``ls-files`` order."""
+    records = []
     for record in zsplit(run(repo, "ls-files", "-s", "-z").stdout):
         meta, _, path = record.partition("\t")
-        entries[path] = meta.split()[1]
-    return entries
+        mode, oid, stage = meta.split()
+        records.append((mode, oid, stage, path))
+    return records
+
+
+def index_entries(records: Sequence[tuple[str, str, str, str]]) -> dict[str, str]:
+    """Every tracked path with its blob id (for a conflicted path, its last stage)."""
+    return {path: oid for _mode, oid, _stage, path in records}
 
 
 def staged_files(repo: Repo) -> list[str]:

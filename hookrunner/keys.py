@@ -141,7 +141,8 @@ class Store:
 
     def entries(self) -> list[str]:
         try:
-            folders = [d.path for d in os.scandir(self.path) if d.is_dir()]
+            # Entries sit in folders named by two hex digits; others are not entries.
+            folders = [d.path for d in os.scandir(self.path) if len(d.name) == 2 and d.is_dir()]
             return [e.path for folder in folders for e in os.scandir(folder)]
         except OSError:
             return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any, NoReturn
@@ -42,6 +43,7 @@ def _reraise_lost_signal(unraisable: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    started = time.perf_counter()
     args = list(argv) if argv is not None else sys.argv[1:]
     # A task's output goes to whatever the terminal can show: a character its
     # encoding lacks becomes "?" rather than a crash in the middle of a run.
@@ -65,9 +67,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
             cli.main(args)
         else:
+            from hookrunner.quick import attempt
+
+            answer = attempt(options, started)
+            if answer.code is not None:
+                sys.exit(answer.code)
             from hookrunner.session import run_session
 
-            sys.exit(run_session(options))
+            stdin = None if answer.stdin is None else io.StringIO(answer.stdin)
+            sys.exit(run_session(options, stdin))
     except HookrunnerError as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from typing import NamedTuple
+import time
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, TextIO
 
 from hookrunner.errors import HookrunnerError
 from hookrunner.model import Config
 from hookrunner.plan import Selection
+from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, live_allowed
 
 
 class RunOptions(NamedTuple):
@@ -97,3 +99,43 @@ def selection_of(config: Config, options: RunOptions, hook: str) -> Selection:
         skip_source=source,
         stages=options.stages,
     )
+
+
+def output_of(options: RunOptions) -> TextIO:
+    """Where the run's lines go: stderr when the JSON report takes stdout."""
+    return sys.stderr if options.json_path == "-" else sys.stdout
+
+
+def printer_for(options: RunOptions, total: int) -> Printer:
+    out = output_of(options)
+    return Printer(
+        out,
+        color=color_allowed(options.color, out, os.environ),
+        verbose=options.verbose,
+        quiet=options.quiet,
+        live=live_allowed(out, os.environ),
+        width=79,
+        total=total,
+    )
+
+
+def conclude(
+    printer: Printer,
+    results: Sequence[TaskResult],
+    code: int,
+    started: float,
+    jobs: int,
+    options: RunOptions,
+) -> RunReport:
+    """The summary line, then the ``--json`` report and the ``--trace`` the options ask for."""
+    report = RunReport(tuple(results), code, time.perf_counter() - started, jobs)
+    printer.finish(report)
+    if options.json_path:
+        from hookrunner.report import write_json
+
+        write_json(report, options.json_path)
+    if options.trace_path:
+        from hookrunner.trace import write_trace
+
+        write_trace(report, options.trace_path)
+    return report

@@ -18,19 +18,18 @@ from hookrunner.files import Classifier
 from hookrunner.model import Config
 from hookrunner.options import (
     RunOptions,
+    conclude,
     hook_of,
+    output_of,
+    printer_for,
     selection_of,
     task_environment,
     under_pre_commit,
 )
 from hookrunner.plan import PlannedTask, build_plan, expected_order, skipped_result
 from hookrunner.report import (
-    Printer,
-    RunReport,
     TaskResult,
-    color_allowed,
     exit_code_of,
-    live_allowed,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def load(config_path: str | None) -> tuple[git.Repo, Config]:
 class FileSet(NamedTuple):
     files: list[str]
     staged: bool  # the files are the index's: unstaged work must be hidden
-    blobs: dict[str, str] | None = None  # the index's blob ids, when they were read
+    records: list[tuple[str, str, str, str]] | None = None  # the index, when it was read
 
 
 def _from_cwd(repo: git.Repo, names: tuple[str, ...]) -> list[str]:
@@ -71,8 +70,8 @@ def files_of_run(
         return FileSet(_from_cwd(repo, options.files), staged=False)
     if options.all_files:
         # The cache needs the blob ids too: one ls-files serves both.
-        index = git.index_entries(repo)
-        return FileSet(list(index), staged=False, blobs=index)
+        records = git.index_records(repo)
+        return FileSet(list(git.index_entries(records)), staged=False, records=records)
     if options.from_ref and options.to_ref:
         return FileSet(git.changed_files(repo, options.from_ref, options.to_ref), staged=False)
     if under_pre_commit(env) and env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
@@ -156,22 +155,14 @@ def _run_locked(
 
     env = task_environment(hook, options)
     selection = selection_of(config, options, hook)
-    plan = build_plan(config, Classifier(repo.root, fileset.files), selection, max_length(env))
+    classifier = Classifier(repo.root, fileset.files)
+    plan = build_plan(config, classifier, selection, max_length(env))
     durations = load_durations(repo.common_dir)
-    out = sys.stderr if options.json_path == "-" else sys.stdout
     if options.dry_run:
-        out.write(describe_plan(plan, durations))
+        output_of(options).write(describe_plan(plan, durations))
         return 0
-    printer = Printer(
-        out,
-        color=color_allowed(options.color, out, env_in),
-        verbose=options.verbose,
-        quiet=options.quiet,
-        live=live_allowed(out, env_in),
-        width=79,
-        total=len(plan),
-    )
-    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset)
+    printer = printer_for(options, len(plan))
+    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset, classifier)
     jobs = options.jobs or config.jobs
     restaged: frozenset[str] = frozenset()
     interrupted: BaseException | None = None
@@ -206,16 +197,7 @@ def _run_locked(
         code = 130
     elif isinstance(interrupted, SystemExit):
         code = interrupted.code if isinstance(interrupted.code, int) else 143
-    report = RunReport(tuple(results), code, time.perf_counter() - started, jobs)
-    printer.finish(report)
-    if options.json_path:
-        from hookrunner.report import write_json
-
-        write_json(report, options.json_path)
-    if options.trace_path:
-        from hookrunner.trace import write_trace
-
-        write_trace(report, options.trace_path)
+    conclude(printer, results, code, started, jobs, options)
     save_durations(repo.common_dir, durations, results)
     if cache is not None and cache[0].written:
         cache[0].prune()
@@ -228,15 +210,47 @@ def _cache_for(
     config: Config,
     env: Mapping[str, str],
     fileset: FileSet,
+    classifier: Classifier,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
-    tasks = [p.task for p in plan if not p.skip and p.task.cache]
-    if not tasks:
+    if not any(not p.skip and p.task.cache for p in plan):
         return None
     from hookrunner.cache import DIRECTORY, Store, keyers
 
+    # Every cached task, not only this run's: the receipt serves other hooks too.
+    tasks = [t for t in config.tasks if t.cache]
     path = env.get("PATH")
-    contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.blobs)
+    contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
+    _save_receipt(repo, config, fileset, classifier, contents, keys)
     return Store(repo.common_dir / DIRECTORY), contents, keys
+
+
+def _save_receipt(
+    repo: git.Repo,
+    config: Config,
+    fileset: FileSet,
+    classifier: Classifier,
+    contents: Contents,
+    keys: dict[str, Keyer],
+) -> None:
+    """Leave what :mod:`hookrunner.quick` needs to answer the next run on these
+    files, if every tracked file in the work tree is as the index has it (file
+    types were read from the work tree)."""
+    records = contents.records
+    if not config.digest or records is None or repo.git_dir != repo.common_dir:
+        return
+    if any(stage != "0" for _mode, _oid, stage, _path in records) or contents.worktree_changes():
+        return
+    from hookrunner import quick
+    from hookrunner.keys import config_name
+
+    name = quick.receipt_name(
+        str(repo.root),
+        config_name(config.path, repo.root),
+        config.digest,
+        fileset.files,
+        [(mode, oid, path) for mode, oid, _stage, path in records],
+    )
+    quick.save_receipt(str(repo.git_dir), name, config, classifier, keys)
 
 
 def _all_cached(

@@ -23,9 +23,9 @@ from pathlib import Path
 from hookrunner import git
 from hookrunner.errors import HookrunnerError
 from hookrunner.git import Repo
+from hookrunner.plumbing import LOCK_NAME, PATCH_PREFIX
 
-PATCH_GLOB = "hookrunner-patch-*.patch"
-LOCK_NAME = "hookrunner.lock"
+PATCH_GLOB = f"{PATCH_PREFIX}*.patch"
 ROLLBACK_WARNING = (
     "hookrunner: your unstaged changes conflicted with fixes made by the tasks; "
     "the fixes were rolled back"
@@ -123,7 +123,7 @@ def _add_intent_to_add(repo: Repo, files: Sequence[str]) -> None:
 
 
 def _create_patch_file(repo: Repo) -> tuple[Path, int]:
-    path = repo.git_dir / f"hookrunner-patch-{time.time_ns()}-{os.getpid()}.patch"
+    path = repo.git_dir / f"{PATCH_PREFIX}{time.time_ns()}-{os.getpid()}.patch"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     return path, fd

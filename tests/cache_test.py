@@ -271,7 +271,7 @@ def test_a_damaged_entry_is_ignored_with_a_warning(
     _, env = tool
     run(project, "-a", env=env)
     store = project / ".git" / "hookrunner-cache"
-    [entry] = [p for d in store.iterdir() for p in d.iterdir()]
+    [entry] = [p for d in store.iterdir() if len(d.name) == 2 for p in d.iterdir()]
     entry.write_bytes(b"\x00garbage{")
     again = run(project, "-a", env=env)["check"]
     assert again["status"] == "passed"

@@ -63,7 +63,7 @@ def test_missing_git_is_a_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(HookrunnerError, match="git not found on PATH"):
         g.find_repo(repo)
     with pytest.raises(HookrunnerError, match="git not found on PATH"):
-        g.index_entries(found)
+        g.index_entries(g.index_records(found))
 
 
 def test_git_failure_reports_the_first_line_of_stderr(repo: Path) -> None:
@@ -75,7 +75,7 @@ def test_index_entries_keep_odd_names_intact_with_their_blob_ids(repo: Path) -> 
     write(repo, ODD_NAME)
     write(repo, "dir/sub.py")
     git(repo, "add", ".")
-    entries = g.index_entries(g.find_repo(repo))
+    entries = g.index_entries(g.index_records(g.find_repo(repo)))
     assert sorted(entries) == sorted(["README", ODD_NAME, "dir/sub.py"])
     assert entries["dir/sub.py"] == git(repo, "rev-parse", ":dir/sub.py").strip()
     assert (repo / ODD_NAME).exists()
@@ -232,7 +232,7 @@ def test_unmerged_files_during_a_conflicted_merge(repo: Path) -> None:
     git(repo, "commit", "-q", "-am", "main")
     assert g.run(found, "merge", "side", check=False).returncode == 1
     assert g.unmerged_files(found) == ["README"]
-    assert list(g.index_entries(found)) == ["README"]
+    assert list(g.index_entries(g.index_records(found))) == ["README"]
 
 
 def test_stage_adds_exactly_the_named_files(repo: Path) -> None:

@@ -1,0 +1,272 @@
+"""What a run answered from the cache reads of git, without subprocess or pathlib.
+
+- the repository, found the way git finds it when nothing in the environment
+  says otherwise;
+- the index file, read directly (versions 2 to 4), with each entry's stat
+  data, so that a file can be known unchanged without reading it;
+- the output of a read-only git command, from a small ``posix_spawn``.
+
+Anything out of the ordinary (a ``.git`` file, a split or sparse index,
+SHA-256 objects, flags such as skip-worktree) is reported as None: the
+caller then takes the ordinary path through ``git`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+from typing import NamedTuple
+
+from hookrunner.keys import blob_id
+
+# Names under the ACMRT filter exist in the work tree: a type change (file to
+# symlink) is still a path a tool can look at; deletions are never passed on.
+NOT_DELETED = "--diff-filter=ACMRT"
+NAME_DIFF = ("--name-only", "-z", "--no-ext-diff", "--no-color", "--no-textconv")
+
+LOCK_NAME = "hookrunner.lock"
+"""In the git directory: held by the run that may change the work tree."""
+PATCH_PREFIX = "hookrunner-patch-"
+"""In the git directory: unstaged work saved by a run (``<prefix><pid>.patch``)."""
+
+# Every option git would take from the environment instead of from the
+# folders: with any of them set, only git itself knows the answer.
+_GIT_LOCATIONS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_CONFIG",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_PARAMETERS",
+)
+_UNUSUAL_CONFIG = (b"objectformat", b"worktree", b"splitindex", b"sparse")
+
+_ENTRY = struct.Struct(">10I20sH")
+_MODE_FILE, _MODE_EXEC, _MODE_LINK = 0o100644, 0o100755, 0o120000
+_ASSUME_VALID, _EXTENDED = 0x8000, 0x4000
+_NAME_MASK = 0x0FFF
+_U32 = 0xFFFFFFFF
+_NS = 1_000_000_000
+
+
+class Repository(NamedTuple):
+    root: str
+    git_dir: str
+
+
+def find(cwd: str, environ: os._Environ[str] | dict[str, str]) -> Repository | None:
+    """The work tree holding ``cwd`` with a plain ``.git`` folder, owned by us."""
+    if any(name in environ for name in _GIT_LOCATIONS):
+        return None
+    here = cwd
+    while True:
+        dot_git = os.path.join(here, ".git")
+        try:
+            info = os.lstat(dot_git)
+        except OSError:
+            info = None
+        if info is not None:
+            # A .git file (worktree, submodule) or a repository of another
+            # user (git's safe.directory) is left to git.
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+                return None
+            return _plain(Repository(here, dot_git))
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def _plain(repo: Repository) -> Repository | None:
+    try:
+        with open(os.path.join(repo.git_dir, "config"), "rb") as file:
+            config = file.read().lower()
+    except OSError:
+        return None
+    if any(word in config for word in _UNUSUAL_CONFIG):
+        return None
+    return repo
+
+
+class IndexEntry(NamedTuple):
+    path: str
+    mode: int
+    oid: str
+    stat: tuple[int, ...]
+    """ctime s, ctime ns, mtime s, mtime ns, dev, ino, uid, gid, size (git's 32 bits)."""
+
+
+class Index(NamedTuple):
+    entries: list[IndexEntry]
+    written: tuple[int, int]
+    """The index file's own mtime (s, ns): an entry as new as that may be "racily clean"."""
+
+    def records(self) -> list[tuple[str, str, str]]:
+        """(mode, blob id, path) per entry, as ``git ls-files -s`` shows them."""
+        return [(f"{e.mode:06o}", e.oid, e.path) for e in self.entries]
+
+
+def read_index(path: str) -> Index | None:
+    """The entries of a plain index, or None for anything else."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+            written = os.fstat(file.fileno()).st_mtime_ns
+    except OSError:
+        return None
+    try:
+        return _parse(data, divmod(written, _NS))
+    except (ValueError, struct.error, IndexError):
+        return None
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """git's offset encoding (varint.c): each continuation adds one before shifting."""
+    byte = data[pos]
+    pos += 1
+    value = byte & 0x7F
+    while byte & 0x80:
+        byte = data[pos]
+        pos += 1
+        value = ((value + 1) << 7) | (byte & 0x7F)
+    return value, pos
+
+
+def _parse(data: bytes, written: tuple[int, int]) -> Index | None:
+    if data[:4] != b"DIRC":
+        return None
+    version = int.from_bytes(data[4:8], "big")
+    count = int.from_bytes(data[8:12], "big")
+    if version not in (2, 3, 4):
+        return None
+    entries: list[IndexEntry] = []
+    pos = 12
+    previous = b""
+    for _ in range(count):
+        start = pos
+        *info, raw_oid, flags = _ENTRY.unpack_from(data, pos)
+        pos += _ENTRY.size
+        mode = info[6]
+        # Conflicts, assume-unchanged, and (in the extended flags) skip-worktree
+        # or intent-to-add all change what the work tree means: git decides.
+        if flags & (_ASSUME_VALID | 0x3000) or mode not in (_MODE_FILE, _MODE_EXEC, _MODE_LINK):
+            return None
+        if flags & _EXTENDED:
+            if version < 3 or int.from_bytes(data[pos : pos + 2], "big"):
+                return None
+            pos += 2
+        if version == 4:
+            strip, pos = _varint(data, pos)
+            end = data.index(b"\0", pos)
+            if strip > len(previous):
+                return None
+            name = previous[: len(previous) - strip] + data[pos:end]
+            pos = end + 1
+        else:
+            end = data.index(b"\0", pos)
+            name = data[pos:end]
+            if len(name) < _NAME_MASK and len(name) != flags & _NAME_MASK:
+                return None
+            pos = start + ((end - start + 8) & ~7)
+        previous = name
+        ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, _mode, uid, gid, size = info
+        stat_data = (ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, uid, gid, size)
+        entries.append(IndexEntry(os.fsdecode(name), mode, raw_oid.hex(), stat_data))
+    # Extensions: a split index keeps entries elsewhere, a sparse one has folders.
+    while pos + 8 <= len(data) - 20:
+        signature = data[pos : pos + 4]
+        if signature in (b"link", b"sdir"):
+            return None
+        pos += 8 + int.from_bytes(data[pos + 4 : pos + 8], "big")
+    return Index(entries, written)
+
+
+def _stat_data(info: os.stat_result) -> tuple[int, ...]:
+    ctime_s, ctime_ns = divmod(info.st_ctime_ns, _NS)
+    mtime_s, mtime_ns = divmod(info.st_mtime_ns, _NS)
+    return (
+        ctime_s & _U32,
+        ctime_ns,
+        mtime_s & _U32,
+        mtime_ns,
+        info.st_dev & _U32,
+        info.st_ino & _U32,
+        info.st_uid & _U32,
+        info.st_gid & _U32,
+        info.st_size & _U32,
+    )
+
+
+def _git_mode(info: os.stat_result) -> int:
+    if stat.S_ISLNK(info.st_mode):
+        return _MODE_LINK
+    if stat.S_ISREG(info.st_mode):
+        return _MODE_EXEC if info.st_mode & stat.S_IXUSR else _MODE_FILE
+    return 0
+
+
+def unchanged(root: str, index: Index, entry: IndexEntry) -> bool:
+    """Whether the work tree holds exactly the entry: same kind, same mode,
+    and the same stat data git recorded (as git decides), or else the same bytes.
+
+    An entry whose mtime is not older than the index file may have changed
+    in the same tick as the index was written ("racily clean"): it is read.
+    """
+    path = os.path.join(root, entry.path)
+    try:
+        info = os.lstat(path)
+        if _git_mode(info) != entry.mode:
+            return False
+        if _stat_data(info) == entry.stat and (entry.stat[2], entry.stat[3]) < index.written:
+            return True
+        if entry.mode == _MODE_LINK:
+            return blob_id(os.fsencode(os.readlink(path))) == entry.oid
+        with open(path, "rb") as file:
+            return blob_id(file.read()) == entry.oid
+    except OSError:
+        return False
+
+
+def zsplit(out: bytes) -> list[str]:
+    return [os.fsdecode(part) for part in out.split(b"\0") if part]
+
+
+def git_output(root: str, *args: str) -> bytes | None:
+    """What ``git args...`` prints at ``root``, or None if it fails.
+
+    The child is always waited for, also when a signal interrupts the read.
+    """
+    argv = ["git", "-C", root, "-c", "core.quotepath=false", *args]
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            argv,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, write_end, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            ],
+        )
+    except OSError:
+        os.close(read_end)
+        return None
+    finally:
+        os.close(write_end)
+    chunks = []
+    try:
+        while chunk := os.read(read_end, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None

@@ -1,0 +1,330 @@
+"""Answer a run whose every task is a cache hit, in a fraction of a full run's time.
+
+A full run spends most of its time before any task starts: importing the
+TOML reader, pathlib, subprocess and identify, asking git three times, and
+sorting files by type. When every task's result is in the cache none of
+that is needed again, provided the run can be shown to see what an earlier
+run saw. That earlier run leaves a *receipt*: the validated configuration
+and which files each task's filters kept, named by everything those depend
+on (the configuration file's bytes, the run's file list, and every index
+entry's path, mode and blob id).
+
+This module checks, reading files directly:
+- the repository is a plain one, no other run holds it, no saved work waits
+  to be put back;
+- every tracked file in the work tree is exactly its index entry (git's own
+  stat test, or the bytes when the stat cannot tell), so the receipt's file
+  types still hold and each file's blob id is the index's;
+- a receipt exists for this configuration, these files and this index.
+
+It then plans the run and computes every key with the same code as a full
+run (:mod:`hookrunner.plan`, :mod:`hookrunner.keys`), looks the keys up, and
+prints what a full run would print. On any doubt, or the first miss, it
+returns None and the full run takes over, so it can only ever be slower, not
+different. ``HOOKRUNNER_QUICK=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import marshal
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from hookrunner import plumbing
+from hookrunner.keys import (
+    DIRECTORY,
+    Keyer,
+    Store,
+    all_cached,
+    digest_of,
+    disk_ident,
+    tool_identity,
+)
+from hookrunner.model import Config, TaskConfig
+from hookrunner.options import (
+    RunOptions,
+    conclude,
+    hook_of,
+    printer_for,
+    selection_of,
+    task_environment,
+    under_pre_commit,
+)
+from hookrunner.plan import build_plan
+from hookrunner.xargs import max_length
+
+if TYPE_CHECKING:
+    from hookrunner.files import Classifier
+
+FORMAT = 1
+RECEIPTS = "receipts"
+"""The receipts' folder inside the cache's."""
+MAX_RECEIPTS = 64
+"""Past this many receipts the least recently used are removed, down to three quarters."""
+
+
+class Attempt(NamedTuple):
+    code: int | None
+    """The run's exit code, or None: the full run must answer."""
+    stdin: str | None = None
+    """What was read from stdin (a pre-push hook's ref lines), for the full run."""
+
+
+class Receipt(NamedTuple):
+    """What a full run found that depends only on the receipt's name."""
+
+    settings: tuple[int, bool, float, bool]
+    """jobs, fail_fast, timeout, tests_wait_for_lint."""
+    tasks: tuple[tuple[object, ...], ...]
+    selected: dict[str, list[str]]
+    """Per task, the run's files its filters keep."""
+    scope: dict[str, list[str] | None]
+    """Per cached task, what :class:`~hookrunner.keys.Keyer` calls its scope."""
+    inputs: dict[str, list[str]]
+    """Per cached task, the tracked files its ``cache_inputs`` match."""
+
+
+def receipt_name(
+    root: str,
+    config_file: str,
+    config_digest: str,
+    files: Sequence[str],
+    records: Sequence[tuple[str, str, str]],
+) -> str:
+    return digest_of([FORMAT, sys.version, root, config_file, config_digest, list(files), records])
+
+
+def _receipt_path(git_dir: str, name: str) -> str:
+    return os.path.join(git_dir, DIRECTORY, RECEIPTS, name)
+
+
+def _prune(folder: str, limit: int = MAX_RECEIPTS) -> None:
+    try:
+        found = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(folder)]
+    except OSError:
+        return
+    if len(found) > limit:
+        for _mtime, path in sorted(found)[: len(found) - limit * 3 // 4]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def save_receipt(
+    git_dir: str,
+    name: str,
+    config: Config,
+    classifier: Classifier,
+    keyers: dict[str, Keyer],
+) -> None:
+    """Write the receipt a later run on the same files will look for."""
+    receipt = Receipt(
+        settings=(config.jobs, config.fail_fast, config.timeout, config.tests_wait_for_lint),
+        tasks=tuple(tuple(task) for task in config.tasks),
+        selected={task.name: classifier.select(task) for task in config.tasks},
+        scope={n: None if k.scope is None else list(k.scope) for n, k in keyers.items()},
+        inputs={n: list(k.inputs) for n, k in keyers.items()},
+    )
+    path = _receipt_path(git_dir, name)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as file:
+            marshal.dump(tuple(receipt), file)  # type: ignore[arg-type]  # plain values
+        os.replace(tmp, path)
+        _prune(os.path.dirname(path))
+    except (OSError, ValueError):  # only a later run's speed depends on it
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _load_receipt(git_dir: str, name: str) -> Receipt | None:
+    path = _receipt_path(git_dir, name)
+    try:
+        with open(path, "rb") as file:
+            receipt = Receipt(*marshal.load(file))
+        for fields in receipt.tasks:
+            if len(fields) != len(TaskConfig._fields):
+                return None
+        os.utime(path)  # recently used receipts survive pruning
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return receipt
+
+
+class _Selected:
+    """The receipt's answer to which files each task's filters keep."""
+
+    def __init__(self, selected: dict[str, list[str]]) -> None:
+        self.selected = selected
+
+    def select(self, task: TaskConfig) -> list[str]:
+        return list(self.selected[task.name])
+
+
+class _Clean:
+    """Blob ids in a work tree that matches its index."""
+
+    def __init__(self, root: str, index: dict[str, str]) -> None:
+        self.root = root
+        self.index = index
+        self.read: dict[str, str] = {}
+
+    def ident(self, path: str) -> str:
+        oid = self.index.get(path)
+        if oid is not None:
+            return oid
+        if path not in self.read:
+            self.read[path] = disk_ident(self.root, path)
+        return self.read[path]
+
+
+@contextlib.contextmanager
+def _lock(git_dir: str) -> Iterator[bool]:
+    """The repository lock if it is free at once (True), as ``staged.repo_lock`` takes it."""
+    fd = os.open(os.path.join(git_dir, plumbing.LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _eligible(options: RunOptions) -> bool:
+    return not (
+        options.files
+        or options.only
+        or options.skip
+        or options.stages
+        or options.dry_run
+        or options.no_cache
+        or bool(options.from_ref) != bool(options.to_ref)
+        or os.environ.get("HOOKRUNNER_QUICK") == "0"
+        or under_pre_commit(os.environ)
+    )
+
+
+def attempt(options: RunOptions, started: float) -> Attempt:
+    """Answer the run from the cache, or say that the full run must."""
+    if not _eligible(options):
+        return Attempt(None)
+    repo = plumbing.find(os.getcwd(), os.environ)
+    if repo is None or any(
+        name.startswith(plumbing.PATCH_PREFIX) for name in os.listdir(repo.git_dir)
+    ):
+        return Attempt(None)
+    hook = hook_of(options, os.environ)
+    stdin = None
+    if hook == "pre-push" and not options.from_ref and not options.all_files:
+        if sys.stdin.isatty():
+            return Attempt(None)
+        stdin = sys.stdin.read()
+    with _lock(repo.git_dir) as locked:
+        code = _answer(repo, options, hook, stdin, started) if locked else None
+    return Attempt(code, stdin)
+
+
+def _run_files(
+    repo: plumbing.Repository, options: RunOptions, stdin: str | None, paths: list[str]
+) -> list[str] | None:
+    """The files a full run would be given (``files_of_run``), or None."""
+    if options.all_files:
+        return paths
+    diffs: list[tuple[str, ...]] = []
+    if options.from_ref and options.to_ref:
+        diffs.append((f"{options.from_ref}...{options.to_ref}",))
+    elif stdin is not None:
+        for line in stdin.splitlines():
+            parts = line.split()
+            if len(parts) != 4 or set(parts[1]) == {"0"}:
+                continue
+            if set(parts[3]) == {"0"}:  # a new branch: git must tell what is new
+                return None
+            diffs.append((f"{parts[3]}...{parts[1]}",))
+    else:
+        diffs.append(("--cached",))
+    files: list[str] = []
+    for args in diffs:
+        out = plumbing.git_output(
+            repo.root, "diff", *plumbing.NAME_DIFF, plumbing.NOT_DELETED, *args
+        )
+        if out is None:
+            return None
+        files += plumbing.zsplit(out)
+    return list(dict.fromkeys(files))
+
+
+def _answer(
+    repo: plumbing.Repository, options: RunOptions, hook: str, stdin: str | None, started: float
+) -> int | None:
+    config_path = (
+        os.path.join(os.getcwd(), options.config_path)
+        if options.config_path
+        else os.path.join(repo.root, "pyproject.toml")
+    )
+    index = plumbing.read_index(
+        os.path.join(os.getcwd(), os.environ.get("GIT_INDEX_FILE") or "")
+        if os.environ.get("GIT_INDEX_FILE")
+        else os.path.join(repo.git_dir, "index")
+    )
+    try:
+        with open(config_path, "rb") as file:
+            config_bytes = file.read()
+    except OSError:
+        return None
+    if index is None or not all(plumbing.unchanged(repo.root, index, e) for e in index.entries):
+        return None
+    files = _run_files(repo, options, stdin, [e.path for e in index.entries])
+    if files is None:
+        return None
+    from hookrunner.keys import config_name, digest
+
+    config_file = config_name(config_path, repo.root)
+    name = receipt_name(repo.root, config_file, digest(config_bytes), files, index.records())
+    receipt = _load_receipt(repo.git_dir, name)
+    if receipt is None:
+        return None
+    tasks = tuple(TaskConfig(*fields) for fields in receipt.tasks)  # type: ignore[arg-type]
+    for task in tasks:
+        # Validation checked that a task's folder exists; so must this run.
+        if task.cwd and not os.path.isdir(os.path.join(repo.root, task.cwd)):
+            return None
+    jobs, fail_fast, timeout, tests_wait_for_lint = receipt.settings
+    config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)
+    env = task_environment(hook, options)
+    plan = build_plan(
+        config, _Selected(receipt.selected), selection_of(config, options, hook), max_length(env)
+    )
+    idents = _Clean(repo.root, {e.path: e.oid for e in index.entries})
+    keyers = {
+        t.name: Keyer(
+            t,
+            idents,
+            tool_identity(t.cmd[0], env.get("PATH")),
+            config_file,
+            receipt.inputs[t.name],
+            receipt.scope[t.name],
+        )
+        for t in tasks
+        if t.cache and t.name in receipt.scope
+    }
+    store = Store(os.path.join(repo.git_dir, DIRECTORY))
+    results = all_cached(plan, store, keyers, started)
+    if results is None:
+        return None
+    from hookrunner.plan import skipped_result
+
+    results = [skipped_result(p) for p in plan if p.skip] + results
+    printer = printer_for(options, len(plan))
+    for result in results:
+        printer.task_finished(result)
+    return conclude(printer, results, 0, started, options.jobs or jobs, options).exit_code
