@@ -30,8 +30,10 @@ LOCK_NAME = "hookrunner.lock"
 PATCH_PREFIX = "hookrunner-patch-"
 """In the git directory: unstaged work saved by a run (``<prefix><pid>.patch``)."""
 
-# Every option git would take from the environment instead of from the
-# folders: with any of them set, only git itself knows the answer.
+# Where git would find the repository from the environment instead of from
+# the folders, or settings given for this command only (``git -c``): with any
+# of them set, only git itself knows the answer. (Settings that change the
+# index file's form are met when it is read.)
 _GIT_LOCATIONS = (
     "GIT_DIR",
     "GIT_WORK_TREE",
@@ -41,9 +43,6 @@ _GIT_LOCATIONS = (
     "GIT_NAMESPACE",
     "GIT_CEILING_DIRECTORIES",
     "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-    "GIT_CONFIG",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_SYSTEM",
     "GIT_CONFIG_COUNT",
     "GIT_CONFIG_PARAMETERS",
 )

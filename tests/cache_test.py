@@ -30,18 +30,6 @@ def was_cached(task: dict[str, Any]) -> bool:
     return bool(task.get("cached"))
 
 
-@pytest.fixture
-def tool(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A tool on PATH that records the files it was given, one call per line."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "calls.log"
-    script = bin_dir / "checker"
-    script.write_text(f'#!/bin/sh\necho "$*" >> {log}\n! grep -q FAIL "$@"\n')
-    script.chmod(0o755)
-    return log, {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-
-
 def calls(log: Path) -> list[list[str]]:
     if not log.exists():
         return []

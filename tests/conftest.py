@@ -114,3 +114,16 @@ def pid_alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@pytest.fixture
+def tool(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """``checker`` on PATH: logs the files it was given, one call per line,
+    and fails when one of them contains FAIL."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    script = bin_dir / "checker"
+    script.write_text(f'#!/bin/sh\necho "$*" >> {log}\n! grep -q FAIL "$@"\n')
+    script.chmod(0o755)
+    return log, {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
