@@ -40,6 +40,8 @@ from hookrunner.keys import (
     Keyer,
     Store,
     all_cached,
+    config_name,
+    digest,
     digest_of,
     disk_ident,
     tool_identity,
@@ -135,10 +137,18 @@ def save_receipt(
         with open(tmp, "wb") as file:
             marshal.dump(tuple(receipt), file)  # type: ignore[arg-type]  # plain values
         os.replace(tmp, path)
+        with open(_receipt_path(git_dir, _seen(config.digest)), "wb"):
+            pass
         _prune(os.path.dirname(path))
     except (OSError, ValueError):  # only a later run's speed depends on it
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _seen(config_digest: str) -> str:
+    """A mark that runs of this configuration leave receipts: runs of any
+    other (no cached task, say) need not look for one."""
+    return f"config-{config_digest}"
 
 
 def _load_receipt(git_dir: str, name: str) -> Receipt | None:
@@ -271,25 +281,23 @@ def _answer(
         if options.config_path
         else os.path.join(repo.root, "pyproject.toml")
     )
-    index = plumbing.read_index(
-        os.path.join(os.getcwd(), os.environ.get("GIT_INDEX_FILE") or "")
-        if os.environ.get("GIT_INDEX_FILE")
-        else os.path.join(repo.git_dir, "index")
-    )
     try:
         with open(config_path, "rb") as file:
-            config_bytes = file.read()
+            config_digest = digest(file.read())
+        os.utime(_receipt_path(repo.git_dir, _seen(config_digest)))
     except OSError:
         return None
+    index_file = os.environ.get("GIT_INDEX_FILE")
+    index = plumbing.read_index(
+        os.path.join(os.getcwd(), index_file) if index_file else os.path.join(repo.git_dir, "index")
+    )
     if index is None or not all(plumbing.unchanged(repo.root, index, e) for e in index.entries):
         return None
     files = _run_files(repo, options, stdin, [e.path for e in index.entries])
     if files is None:
         return None
-    from hookrunner.keys import config_name, digest
-
     config_file = config_name(config_path, repo.root)
-    name = receipt_name(repo.root, config_file, digest(config_bytes), files, index.records())
+    name = receipt_name(repo.root, config_file, config_digest, files, index.records())
     receipt = _load_receipt(repo.git_dir, name)
     if receipt is None:
         return None
