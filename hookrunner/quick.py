@@ -90,6 +90,31 @@ class Receipt(NamedTuple):
     """Per cached task, the tracked files its ``cache_inputs`` match."""
 
 
+# The code a receipt's answers come from: validating the configuration and
+# sorting files by their names and types. Another version of any of it makes
+# every receipt a stranger.
+_SOURCES = ("hookrunner/config.py", "hookrunner/files.py", "hookrunner/model.py")
+_LIBRARIES = ("identify/identify.py", "identify/extensions.py", "pathspec/__init__.py")
+
+
+def _stamp() -> list[object]:
+    """Where each source above is found on ``sys.path``, with its size and mtime
+    (found by looking, not importing: that is the cost being saved)."""
+    stamp: list[object] = []
+    for name in (*_SOURCES, *_LIBRARIES):
+        for folder in sys.path:
+            path = os.path.join(folder or os.curdir, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            stamp.append((os.path.abspath(path), info.st_size, info.st_mtime_ns))
+            break
+        else:
+            stamp.append(None)
+    return stamp
+
+
 def receipt_name(
     root: str,
     config_file: str,
@@ -97,7 +122,9 @@ def receipt_name(
     files: Sequence[str],
     records: Sequence[tuple[str, str, str]],
 ) -> str:
-    return digest_of([FORMAT, sys.version, root, config_file, config_digest, list(files), records])
+    return digest_of(
+        [FORMAT, sys.version, _stamp(), root, config_file, config_digest, list(files), records]
+    )
 
 
 def _receipt_path(git_dir: str, name: str) -> str:
@@ -228,9 +255,20 @@ def attempt(options: RunOptions, started: float) -> Attempt:
     if not _eligible(options):
         return Attempt(None)
     repo = plumbing.find(os.getcwd(), os.environ)
-    if repo is None or any(
-        name.startswith(plumbing.PATCH_PREFIX) for name in os.listdir(repo.git_dir)
-    ):
+    if repo is None:
+        return Attempt(None)
+    config_path = (
+        os.path.join(os.getcwd(), options.config_path)
+        if options.config_path
+        else os.path.join(repo.root, "pyproject.toml")
+    )
+    try:
+        with open(config_path, "rb") as file:
+            config_digest = digest(file.read())
+        os.utime(_receipt_path(repo.git_dir, _seen(config_digest)))
+    except OSError:
+        return Attempt(None)
+    if any(name.startswith(plumbing.PATCH_PREFIX) for name in os.listdir(repo.git_dir)):
         return Attempt(None)
     hook = hook_of(options, os.environ)
     stdin = None
@@ -239,7 +277,8 @@ def attempt(options: RunOptions, started: float) -> Attempt:
             return Attempt(None)
         stdin = sys.stdin.read()
     with _lock(repo.git_dir) as locked:
-        code = _answer(repo, options, hook, stdin, started) if locked else None
+        config_at = (config_path, config_digest)
+        code = _answer(repo, options, hook, stdin, config_at, started) if locked else None
     return Attempt(code, stdin)
 
 
@@ -274,22 +313,19 @@ def _run_files(
 
 
 def _answer(
-    repo: plumbing.Repository, options: RunOptions, hook: str, stdin: str | None, started: float
+    repo: plumbing.Repository,
+    options: RunOptions,
+    hook: str,
+    stdin: str | None,
+    config_at: tuple[str, str],
+    started: float,
 ) -> int | None:
-    config_path = (
-        os.path.join(os.getcwd(), options.config_path)
-        if options.config_path
-        else os.path.join(repo.root, "pyproject.toml")
-    )
-    try:
-        with open(config_path, "rb") as file:
-            config_digest = digest(file.read())
-        os.utime(_receipt_path(repo.git_dir, _seen(config_digest)))
-    except OSError:
-        return None
+    """The run's exit code when every task is a hit, else None (holding the lock)."""
+    config_path, config_digest = config_at
     index_file = os.environ.get("GIT_INDEX_FILE")
     index = plumbing.read_index(
-        os.path.join(os.getcwd(), index_file) if index_file else os.path.join(repo.git_dir, "index")
+        # A relative path means what it means to git run at the root, as the full run does.
+        os.path.join(repo.root, index_file) if index_file else os.path.join(repo.git_dir, "index")
     )
     if index is None or not all(plumbing.unchanged(repo.root, index, e) for e in index.entries):
         return None

@@ -479,3 +479,19 @@ def test_a_push_that_also_deletes_a_branch(
     assert run(project, "--hook", "pre-push", env=env, input=refs).returncode == 0
     quick_run = assert_same_as_full_run(project, ("--hook", "pre-push"), env, input=refs)
     assert "3 cached" in quick_run.stdout
+
+
+def test_another_version_of_the_file_type_library_retires_receipts(
+    project: Path, tool: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """Which files a task's filters keep depends on identify and pathspec."""
+    _, env = tool
+    shadow = tmp_path / "libs"
+    (shadow / "pathspec").mkdir(parents=True)
+    stub = shadow / "pathspec" / "__init__.py"
+    stub.write_text("raise ImportError('not this one')\n")
+    env = {**env, "PYTHONPATH": str(shadow)}
+    assert run(project, "-a", env=env).returncode == 0
+    assert_same_as_full_run(project, ("-a",), env)
+    stub.write_text("raise ImportError('nor this one')\n")
+    steps_aside(project, env, "-a")
