@@ -495,3 +495,29 @@ def test_another_version_of_the_file_type_library_retires_receipts(
     assert_same_as_full_run(project, ("-a",), env)
     stub.write_text("raise ImportError('nor this one')\n")
     steps_aside(project, env, "-a")
+
+
+def test_a_pre_push_run_by_hand_on_a_terminal_gets_the_full_runs_advice(
+    cached: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    import pty
+
+    _, env = tool
+    main, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "hookrunner", "run", "--hook", "pre-push"],
+            cwd=cached,
+            env={**os.environ, **env, **TRACE},
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(main)
+        os.close(terminal)
+    assert proc.returncode == 2
+    assert full_run_imported(proc.stderr)
+    assert "give --from-ref and --to-ref" in proc.stderr
