@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import stat
 import struct
+import sys
+from collections.abc import Generator
 from typing import NamedTuple
 
 from hookrunner.keys import blob_id
@@ -48,7 +50,14 @@ _GIT_LOCATIONS = (
 )
 _UNUSUAL_CONFIG = (b"objectformat", b"worktree", b"splitindex", b"sparse")
 
-_ENTRY = struct.Struct(">10I20sH")
+_STAT = struct.Struct(">10I")
+"""An entry's stat data as the index keeps it: ctime s/ns, mtime s/ns, dev,
+ino, mode, uid, gid, size, each cut to 32 bits."""
+_FIXED = _STAT.size + 20 + 2  # stat data, object id, flags
+_HEAD = struct.Struct(">24xI12x20sH")
+"""Of an entry's fixed part: its mode, object id and flags."""
+_MTIME = struct.Struct(">2I")
+_FS_DECODING = (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 _MODE_FILE, _MODE_EXEC, _MODE_LINK = 0o100644, 0o100755, 0o120000
 _ASSUME_VALID, _EXTENDED = 0x8000, 0x4000
 _NAME_MASK = 0x0FFF
@@ -99,8 +108,8 @@ class IndexEntry(NamedTuple):
     path: str
     mode: int
     oid: str
-    stat: tuple[int, ...]
-    """ctime s, ctime ns, mtime s, mtime ns, dev, ino, uid, gid, size (git's 32 bits)."""
+    stat: bytes
+    """The stat data as the index file holds it (see ``_STAT``)."""
 
 
 class Index(NamedTuple):
@@ -123,7 +132,7 @@ def read_index(path: str) -> Index | None:
         return None
     try:
         return _parse(data, divmod(written, _NS))
-    except (ValueError, struct.error, IndexError):
+    except (ValueError, IndexError, struct.error):
         return None
 
 
@@ -151,9 +160,9 @@ def _parse(data: bytes, written: tuple[int, int]) -> Index | None:
     previous = b""
     for _ in range(count):
         start = pos
-        *info, raw_oid, flags = _ENTRY.unpack_from(data, pos)
-        pos += _ENTRY.size
-        mode = info[6]
+        stat_data = data[pos : pos + _STAT.size]
+        mode, raw_oid, flags = _HEAD.unpack_from(data, pos)
+        pos += _FIXED
         # Conflicts, assume-unchanged, and (in the extended flags) skip-worktree
         # or intent-to-add all change what the work tree means: git decides.
         if flags & (_ASSUME_VALID | 0x3000) or mode not in (_MODE_FILE, _MODE_EXEC, _MODE_LINK):
@@ -175,10 +184,10 @@ def _parse(data: bytes, written: tuple[int, int]) -> Index | None:
             if len(name) < _NAME_MASK and len(name) != flags & _NAME_MASK:
                 return None
             pos = start + ((end - start + 8) & ~7)
+        if len(stat_data) != _STAT.size or pos > len(data):
+            return None
         previous = name
-        ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, _mode, uid, gid, size = info
-        stat_data = (ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, uid, gid, size)
-        entries.append(IndexEntry(os.fsdecode(name), mode, raw_oid.hex(), stat_data))
+        entries.append(IndexEntry(name.decode(*_FS_DECODING), mode, raw_oid.hex(), stat_data))
     # Extensions: a split index keeps entries elsewhere, a sparse one has folders.
     while pos + 8 <= len(data) - 20:
         signature = data[pos : pos + 4]
@@ -188,47 +197,56 @@ def _parse(data: bytes, written: tuple[int, int]) -> Index | None:
     return Index(entries, written)
 
 
-def _stat_data(info: os.stat_result) -> tuple[int, ...]:
+def _stat_data(info: os.stat_result, mode: int) -> bytes:
     ctime_s, ctime_ns = divmod(info.st_ctime_ns, _NS)
     mtime_s, mtime_ns = divmod(info.st_mtime_ns, _NS)
-    return (
+    return _STAT.pack(
         ctime_s & _U32,
         ctime_ns,
         mtime_s & _U32,
         mtime_ns,
         info.st_dev & _U32,
         info.st_ino & _U32,
+        mode,
         info.st_uid & _U32,
         info.st_gid & _U32,
         info.st_size & _U32,
     )
 
 
-def _git_mode(info: os.stat_result) -> int:
-    if stat.S_ISLNK(info.st_mode):
-        return _MODE_LINK
-    if stat.S_ISREG(info.st_mode):
-        return _MODE_EXEC if info.st_mode & stat.S_IXUSR else _MODE_FILE
-    return 0
-
-
-def unchanged(root: str, index: Index, entry: IndexEntry) -> bool:
-    """Whether the work tree holds exactly the entry: same kind, same mode,
-    and the same stat data git recorded (as git decides), or else the same bytes.
+def differing(root: str, index: Index) -> Generator[str, None, None]:
+    """The entries whose work-tree file is not exactly the entry: another
+    kind or mode, or other bytes. git's own test says a file whose stat data
+    is what the index recorded is unchanged; any other file is read.
 
     An entry whose mtime is not older than the index file may have changed
     in the same tick as the index was written ("racily clean"): it is read.
     """
-    path = os.path.join(root, entry.path)
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        info = os.lstat(path)
-        if _git_mode(info) != entry.mode:
+        for entry in index.entries:
+            if not _same(folder, index.written, entry):
+                yield entry.path
+    finally:
+        os.close(folder)
+
+
+def _same(folder: int, written: tuple[int, int], entry: IndexEntry) -> bool:
+    try:
+        info = os.lstat(entry.path, dir_fd=folder)
+        if stat.S_ISREG(info.st_mode):
+            mode = _MODE_EXEC if info.st_mode & stat.S_IXUSR else _MODE_FILE
+        elif stat.S_ISLNK(info.st_mode):
+            mode = _MODE_LINK
+        else:
             return False
-        if _stat_data(info) == entry.stat and (entry.stat[2], entry.stat[3]) < index.written:
+        if mode != entry.mode:
+            return False
+        if _stat_data(info, mode) == entry.stat and _MTIME.unpack_from(entry.stat, 8) < written:
             return True
-        if entry.mode == _MODE_LINK:
-            return blob_id(os.fsencode(os.readlink(path))) == entry.oid
-        with open(path, "rb") as file:
+        if mode == _MODE_LINK:
+            return blob_id(os.fsencode(os.readlink(entry.path, dir_fd=folder))) == entry.oid
+        with open(os.open(entry.path, os.O_RDONLY, dir_fd=folder), "rb") as file:
             return blob_id(file.read()) == entry.oid
     except OSError:
         return False

@@ -42,7 +42,6 @@ from hookrunner.keys import (
     all_cached,
     config_name,
     digest,
-    digest_of,
     disk_ident,
     tool_identity,
 )
@@ -122,9 +121,11 @@ def receipt_name(
     files: Sequence[str],
     records: Sequence[tuple[str, str, str]],
 ) -> str:
-    return digest_of(
-        [FORMAT, sys.version, _stamp(), root, config_file, config_digest, list(files), records]
-    )
+    head = repr([FORMAT, sys.version, _stamp(), root, config_file, config_digest])
+    # Paths hold no NUL: joined with it, the lists cannot be read two ways.
+    listed = "\0".join(files)
+    indexed = "\0".join(f"{mode} {oid} {path}" for mode, oid, path in records)
+    return digest(f"{head}\0\0{listed}\0\0{indexed}".encode("utf-8", "surrogateescape"))
 
 
 def _receipt_path(git_dir: str, name: str) -> str:
@@ -327,8 +328,11 @@ def _answer(
         # A relative path means what it means to git run at the root, as the full run does.
         os.path.join(repo.root, index_file) if index_file else os.path.join(repo.git_dir, "index")
     )
-    if index is None or not all(plumbing.unchanged(repo.root, index, e) for e in index.entries):
+    if index is None:
         return None
+    with contextlib.closing(plumbing.differing(repo.root, index)) as differing:
+        if next(differing, None) is not None:
+            return None
     files = _run_files(repo, options, stdin, [e.path for e in index.entries])
     if files is None:
         return None
