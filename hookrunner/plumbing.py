@@ -13,11 +13,12 @@ caller then takes the ordinary path through ``git`` itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import struct
 import sys
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import NamedTuple
 
 from hookrunner.keys import blob_id
@@ -70,7 +71,7 @@ class Repository(NamedTuple):
     git_dir: str
 
 
-def find(cwd: str, environ: os._Environ[str] | dict[str, str]) -> Repository | None:
+def find(cwd: str, environ: Mapping[str, str]) -> Repository | None:
     """The work tree holding ``cwd`` with a plain ``.git`` folder, owned by us."""
     if any(name in environ for name in _GIT_LOCATIONS):
         return None
@@ -120,6 +121,32 @@ class Index(NamedTuple):
     def records(self) -> list[tuple[str, str, str]]:
         """(mode, blob id, path) per entry, as ``git ls-files -s`` shows them."""
         return [(f"{e.mode:06o}", e.oid, e.path) for e in self.entries]
+
+
+def index_path(repo: Repository, environ: Mapping[str, str]) -> str:
+    """The index git reads: ``GIT_INDEX_FILE`` (a relative one from the root,
+    where the full run runs git), else the git directory's."""
+    chosen = environ.get("GIT_INDEX_FILE")
+    return os.path.join(repo.root, chosen) if chosen else os.path.join(repo.git_dir, "index")
+
+
+def clean_index(repo: Repository, environ: Mapping[str, str]) -> Index | None:
+    """The index, when the work tree holds exactly what it says (see :func:`differing`)."""
+    index = read_index(index_path(repo, environ))
+    if index is None:
+        return None
+    with contextlib.closing(differing(repo.root, index)) as found:
+        if next(found, None) is not None:
+            return None
+    return index
+
+
+def folder_inside(root: str, relative: str) -> bool:
+    """Whether ``root/relative`` is a folder that, symlinks followed, is still under ``root``."""
+    path = os.path.join(root, relative)
+    top = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return os.path.isdir(path) and (real == top or real.startswith(top.rstrip(os.sep) + os.sep))
 
 
 def read_index(path: str) -> Index | None:

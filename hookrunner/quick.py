@@ -323,16 +323,9 @@ def _answer(
 ) -> int | None:
     """The run's exit code when every task is a hit, else None (holding the lock)."""
     config_path, config_digest = config_at
-    index_file = os.environ.get("GIT_INDEX_FILE")
-    index = plumbing.read_index(
-        # A relative path means what it means to git run at the root, as the full run does.
-        os.path.join(repo.root, index_file) if index_file else os.path.join(repo.git_dir, "index")
-    )
+    index = plumbing.clean_index(repo, os.environ)
     if index is None:
         return None
-    with contextlib.closing(plumbing.differing(repo.root, index)) as differing:
-        if next(differing, None) is not None:
-            return None
     files = _run_files(repo, options, stdin, [e.path for e in index.entries])
     if files is None:
         return None
@@ -343,8 +336,8 @@ def _answer(
         return None
     tasks = tuple(TaskConfig(*fields) for fields in receipt.tasks)  # type: ignore[arg-type]
     for task in tasks:
-        # Validation checked that a task's folder exists; so must this run.
-        if task.cwd and not os.path.isdir(os.path.join(repo.root, task.cwd)):
+        # Validation checked that a task's folder exists inside the repository.
+        if task.cwd and not plumbing.folder_inside(repo.root, task.cwd):
             return None
     jobs, fail_fast, timeout, tests_wait_for_lint = receipt.settings
     config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)

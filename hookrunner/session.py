@@ -233,22 +233,25 @@ def _save_receipt(
     keys: dict[str, Keyer],
 ) -> None:
     """Leave what :mod:`hookrunner.quick` needs to answer the next run on these
-    files, if every tracked file in the work tree is as the index has it (file
-    types were read from the work tree)."""
+    files, if the work tree is exactly the index by the test that run applies
+    (file types were read from the work tree)."""
     records = contents.records
     if not config.digest or records is None or repo.git_dir != repo.common_dir:
         return
-    if any(stage != "0" for _mode, _oid, stage, _path in records) or contents.worktree_changes():
-        return
-    from hookrunner import quick
+    from hookrunner import plumbing, quick
     from hookrunner.keys import config_name
 
+    here = plumbing.Repository(str(repo.root), str(repo.git_dir))
+    index = plumbing.clean_index(here, os.environ)
+    # The same index git listed (no conflicts: those are never read as clean).
+    if index is None or index.records() != [(m, o, p) for m, o, _stage, p in records]:
+        return
     name = quick.receipt_name(
-        str(repo.root),
+        here.root,
         config_name(config.path, repo.root),
         config.digest,
         fileset.files,
-        [(mode, oid, path) for mode, oid, _stage, path in records],
+        index.records(),
     )
     quick.save_receipt(str(repo.git_dir), name, config, classifier, keys)
 

@@ -465,6 +465,10 @@ def test_a_task_folder_that_went_away_is_the_full_runs_error(
     gone = steps_aside(project, env, "-a")
     assert gone.returncode == 2
     assert "tool.paratools.tasks.inside.cwd" in gone.stderr
+    (project / "build").symlink_to(project.parent)
+    outside = steps_aside(project, env, "-a")
+    assert outside.returncode == 2
+    assert "expected a path inside the repository" in outside.stderr
 
 
 def test_a_push_that_also_deletes_a_branch(
@@ -521,3 +525,17 @@ def test_a_pre_push_run_by_hand_on_a_terminal_gets_the_full_runs_advice(
     assert proc.returncode == 2
     assert full_run_imported(proc.stderr)
     assert "give --from-ref and --to-ref" in proc.stderr
+
+
+def test_receipts_come_only_from_a_work_tree_that_is_exactly_the_index(
+    project: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    """With core.fileMode off git calls an executable file unchanged; its file
+    types were still read as executable, so that run leaves no receipt."""
+    _, env = tool
+    git(project, "config", "core.fileMode", "false")
+    (project / "b.py").chmod(0o755)
+    assert run(project, "-a", env=env).returncode == 0
+    (project / "b.py").chmod(0o644)
+    steps_aside(project, env, "-a")
+    assert_same_as_full_run(project, ("-a",), env)
