@@ -70,6 +70,7 @@ class Contents:
         """The index as :func:`git.index_records` reads it, once read."""
         self._index = None if records is None else git.index_entries(records)
         self._checked = False
+        self._worktree: list[str] | None = None
         self._dirty: set[str] = set()
         self._read: dict[str, str] = {}
 
@@ -80,9 +81,15 @@ class Contents:
         if not self._checked:
             self._checked = True
             if not self.index_only:
-                changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
-                self._dirty.update(git.zsplit(changed.stdout))
+                self._dirty.update(self.worktree_changes())
         return self._index
+
+    def worktree_changes(self) -> list[str]:
+        """Tracked files whose work-tree copy git finds changed from the index (asked once)."""
+        if self._worktree is None:
+            changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
+            self._worktree = git.zsplit(changed.stdout)
+        return self._worktree
 
     def tracked(self) -> list[str]:
         return list(self._load())

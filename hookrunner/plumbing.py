@@ -49,7 +49,15 @@ _GIT_LOCATIONS = (
     "GIT_CONFIG_COUNT",
     "GIT_CONFIG_PARAMETERS",
 )
-_UNUSUAL_CONFIG = (b"objectformat", b"worktree", b"splitindex", b"sparse")
+_UNUSUAL_CONFIG = (
+    b"objectformat",
+    b"worktree",
+    b"splitindex",
+    b"sparse",
+    # git then calls a file whose executable bit changed unchanged, and a
+    # receipt's file types may have been read with the other bit.
+    b"filemode=false",
+)
 
 _STAT = struct.Struct(">10I")
 """An entry's stat data as the index keeps it: ctime s/ns, mtime s/ns, dev,
@@ -97,7 +105,7 @@ def find(cwd: str, environ: Mapping[str, str]) -> Repository | None:
 def _plain(repo: Repository) -> Repository | None:
     try:
         with open(os.path.join(repo.git_dir, "config"), "rb") as file:
-            config = file.read().lower()
+            config = file.read().lower().replace(b" ", b"").replace(b"\t", b"")
     except OSError:
         return None
     if any(word in config for word in _UNUSUAL_CONFIG):

@@ -527,15 +527,15 @@ def test_a_pre_push_run_by_hand_on_a_terminal_gets_the_full_runs_advice(
     assert "give --from-ref and --to-ref" in proc.stderr
 
 
-def test_receipts_come_only_from_a_work_tree_that_is_exactly_the_index(
+def test_a_repository_that_ignores_the_executable_bit_is_left_to_git(
     project: Path, tool: tuple[Path, dict[str, str]]
 ) -> None:
-    """With core.fileMode off git calls an executable file unchanged; its file
-    types were still read as executable, so that run leaves no receipt."""
+    """With core.fileMode off git calls an executable file unchanged, though
+    its file types were read as executable by the run that left a receipt."""
     _, env = tool
     git(project, "config", "core.fileMode", "false")
     (project / "b.py").chmod(0o755)
     assert run(project, "-a", env=env).returncode == 0
     (project / "b.py").chmod(0o644)
     steps_aside(project, env, "-a")
-    assert_same_as_full_run(project, ("-a",), env)
+    steps_aside(project, env, "-a")
