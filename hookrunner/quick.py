@@ -184,13 +184,30 @@ def _load_receipt(git_dir: str, name: str) -> Receipt | None:
     try:
         with open(path, "rb") as file:
             receipt = Receipt(*marshal.load(file))
-        for fields in receipt.tasks:
-            if len(fields) != len(TaskConfig._fields):
-                return None
+        if not _well_formed(receipt):
+            return None
         os.utime(path)  # recently used receipts survive pruning
     except (OSError, EOFError, ValueError, TypeError):
         return None
     return receipt
+
+
+def _well_formed(receipt: Receipt) -> bool:
+    """The shape :func:`save_receipt` writes (a damaged file is no receipt, not a crash)."""
+    tasks = receipt.tasks
+    if not isinstance(tasks, tuple) or not all(
+        isinstance(fields, tuple) and len(fields) == len(TaskConfig._fields) for fields in tasks
+    ):
+        return False
+    names = {fields[0] for fields in tasks}
+    parts = (receipt.selected, receipt.scope, receipt.inputs)
+    return (
+        isinstance(receipt.settings, tuple)
+        and len(receipt.settings) == 4
+        and all(isinstance(part, dict) for part in parts)
+        and set(receipt.selected) == names
+        and set(receipt.scope) == set(receipt.inputs) <= names
+    )
 
 
 class _Selected:

@@ -409,7 +409,13 @@ def test_a_damaged_receipt_is_ignored_and_written_again(
 ) -> None:
     _, env = tool
     folder = cached / ".git" / "hookrunner-cache" / "receipts"
-    for data in (b"\x00garbage", marshal.dumps(((1,), ((1, 2),), {}, {}, {}))):
+    damaged = (
+        b"\x00garbage",
+        marshal.dumps(((1,), ((1, 2),), {}, {}, {})),
+        marshal.dumps(((5, True, 1.0, True), (), {"ghost": []}, {}, {})),
+        marshal.dumps([1, 2, 3, 4, 5]),
+    )
+    for data in damaged:
         receipts = list(folder.iterdir())
         assert receipts
         for path in receipts:
