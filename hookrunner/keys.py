@@ -261,7 +261,7 @@ def all_cached(
     Keys are normally taken as each task starts, after the formatters before
     it. When every task is a hit, no formatter runs and nothing changes, so
     the keys taken now are the keys the run would take: the run needs no
-    executor, and unstaged work need not even be hidden.
+    executor.
     """
     found: list[tuple[PlannedTask, list[Entry]]] = []
     for planned in plan:

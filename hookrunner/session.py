@@ -155,33 +155,38 @@ def _run_locked(
 
     env = task_environment(hook, options)
     selection = selection_of(config, options, hook)
-    classifier = Classifier(repo.root, fileset.files)
-    plan = build_plan(config, classifier, selection, max_length(env))
     durations = load_durations(repo.common_dir)
-    if options.dry_run:
-        output_of(options).write(describe_plan(plan, durations))
-        return 0
-    printer = printer_for(options, len(plan))
-    cache = None if options.no_cache else _cache_for(plan, repo, config, env, fileset, classifier)
     jobs = options.jobs or config.jobs
     restaged: frozenset[str] = frozenset()
     interrupted: BaseException | None = None
-    results = _all_cached(plan, cache, started)
-    if results is not None:
-        for result in results:
-            printer.task_finished(result)
-    else:
-        from hookrunner.run import Runner
+    with contextlib.ExitStack() as hidden:
+        if hide:
+            # Hidden before the plan: the file types that choose a task's files
+            # are read from the files, which must be the staged ones (a staged
+            # file deleted in the work tree is still checked).
+            from hookrunner import staged
 
-        runner = Runner(
-            plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+            hidden.enter_context(staged.unstaged_changes_hidden(repo))
+        classifier = Classifier(repo.root, fileset.files)
+        plan = build_plan(config, classifier, selection, max_length(env))
+        if options.dry_run:
+            output_of(options).write(describe_plan(plan, durations))
+            return 0
+        printer = printer_for(options, len(plan))
+        cache = (
+            None if options.no_cache else _cache_for(plan, repo, config, env, fileset, classifier)
         )
-        fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-        with contextlib.ExitStack() as hidden:
-            if hide:
-                from hookrunner import staged
+        results = _all_cached(plan, cache, started)
+        if results is not None:
+            for result in results:
+                printer.task_finished(result)
+        else:
+            from hookrunner.run import Runner
 
-                hidden.enter_context(staged.unstaged_changes_hidden(repo))
+            runner = Runner(
+                plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+            )
+            fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
             try:
                 results = _execute(runner, jobs, fail_fast)
             except (KeyboardInterrupt, SystemExit) as exc:

@@ -574,3 +574,29 @@ files = ["*.txt"]
         assert rewrite["modified"] == ["f7.txt"]
     else:
         assert rewrite["status"] == "passed"
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_staged_file_is_chosen_by_its_staged_content(
+    repo: Path, tool: tuple[Path, dict[str, str]], cached: bool
+) -> None:
+    """File types are read from the files: a staged file deleted in the work
+    tree, or a staged script whose work-tree copy lost its executable bit,
+    is still checked, as pre-commit (which stashes first) would."""
+    log, env = tool
+    write_config(
+        repo,
+        f"[tasks.check]\ncmd = 'checker'\ntypes = ['python']\ncache = {str(cached).lower()}\n",
+    )
+    (repo / "tool").write_text("#!/usr/bin/env python3\nFAIL = 1\n")
+    (repo / "tool").chmod(0o755)
+    (repo / "gone.py").write_text("FAIL = 1\n")
+    git(repo, "add", "tool", "gone.py")
+    (repo / "gone.py").unlink()
+    (repo / "tool").chmod(0o644)
+    proc = hookrunner(repo, "run", "--hook", "pre-commit", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert sorted(log.read_text().split()) == ["gone.py", "tool"]
+    # The user's work tree is as it was.
+    assert not (repo / "gone.py").exists()
+    assert (repo / "tool").stat().st_mode & 0o111 == 0
