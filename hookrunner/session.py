@@ -217,15 +217,19 @@ def _cache_for(
     fileset: FileSet,
     classifier: Classifier,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
-    if not any(not p.skip and p.task.cache for p in plan):
+    # Every cached task, not only this run's: the receipt serves other hooks
+    # too, and a run where all are skipped (a commit that only rewords its
+    # message) is answered quickly the next time.
+    tasks = [t for t in config.tasks if t.cache]
+    if not tasks:
         return None
     from hookrunner.cache import DIRECTORY, Store, keyers
 
-    # Every cached task, not only this run's: the receipt serves other hooks too.
-    tasks = [t for t in config.tasks if t.cache]
     path = env.get("PATH")
     contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
     _save_receipt(repo, config, fileset, classifier, contents, keys)
+    if not any(not p.skip and p.task.cache for p in plan):
+        return None
     return Store(repo.common_dir / DIRECTORY), contents, keys
 
 
@@ -267,6 +271,8 @@ def _all_cached(
     started: float,
 ) -> list[TaskResult] | None:
     """Skipped and cached results for a run where no task has to run, else None."""
+    if all(p.skip for p in plan):
+        return [skipped_result(p) for p in plan]
     if cache is None:
         return None
     from hookrunner.cache import all_cached

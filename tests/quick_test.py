@@ -545,3 +545,17 @@ def test_a_repository_that_ignores_the_executable_bit_is_left_to_git(
     (project / "b.py").chmod(0o644)
     steps_aside(project, env, "-a")
     steps_aside(project, env, "-a")
+
+
+def test_a_commit_with_nothing_to_check_is_answered_quickly_the_second_time(
+    project: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    """Rewording a commit runs the pre-commit hook on no staged files."""
+    log, env = tool
+    first = run(project, "--hook", "pre-commit", env=env)
+    assert first.returncode == 0
+    assert "3 skipped" in first.stdout
+    assert "asyncio" not in first.stderr  # nothing to run: no event loop either
+    quick_run = assert_same_as_full_run(project, ("--hook", "pre-commit"), env)
+    assert "(no files to check)" in quick_run.stdout
+    assert calls(log) == 0
