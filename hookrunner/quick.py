@@ -56,6 +56,7 @@ from hookrunner.options import (
     under_pre_commit,
 )
 from hookrunner.plan import build_plan
+from hookrunner.report import TaskResult
 from hookrunner.xargs import max_length
 
 if TYPE_CHECKING:
@@ -296,8 +297,15 @@ def attempt(options: RunOptions, started: float) -> Attempt:
         stdin = sys.stdin.read()
     with _lock(repo.git_dir) as locked:
         config_at = (config_path, config_digest)
-        code = _answer(repo, options, hook, stdin, config_at, started) if locked else None
-    return Attempt(code, stdin)
+        answer = _answer(repo, options, hook, stdin, config_at, started) if locked else None
+    if answer is None:
+        return Attempt(None, stdin)
+    # The lock is the user's again, as in a full run, before anything is shown.
+    results, total, jobs = answer
+    printer = printer_for(options, total)
+    for result in results:
+        printer.task_finished(result)
+    return Attempt(conclude(printer, results, 0, started, jobs, options).exit_code, stdin)
 
 
 def _run_files(
@@ -337,8 +345,9 @@ def _answer(
     stdin: str | None,
     config_at: tuple[str, str],
     started: float,
-) -> int | None:
-    """The run's exit code when every task is a hit, else None (holding the lock)."""
+) -> tuple[list[TaskResult], int, int] | None:
+    """When every task is a hit: the results, the number of tasks planned and
+    the jobs setting (for the report); else None. Called holding the lock."""
     config_path, config_digest = config_at
     index = plumbing.clean_index(repo, os.environ)
     if index is None:
@@ -381,8 +390,4 @@ def _answer(
         return None
     from hookrunner.plan import skipped_result
 
-    results = [skipped_result(p) for p in plan if p.skip] + results
-    printer = printer_for(options, len(plan))
-    for result in results:
-        printer.task_finished(result)
-    return conclude(printer, results, 0, started, options.jobs or jobs, options).exit_code
+    return [skipped_result(p) for p in plan if p.skip] + results, len(plan), options.jobs or jobs
