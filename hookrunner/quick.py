@@ -5,9 +5,10 @@ TOML reader, pathlib, subprocess and identify, asking git three times, and
 sorting files by type. When every task's result is in the cache none of
 that is needed again, provided the run can be shown to see what an earlier
 run saw. That earlier run leaves a *receipt*: the validated configuration
-and which files each task's filters kept, named by everything those depend
-on (the configuration file's bytes, the run's file list, and every index
-entry's path, mode and blob id).
+and which tracked files each task's filters keep, named by everything those
+depend on (the configuration file's bytes and every index entry's path, mode
+and blob id). Filters judge each file alone, so the receipt answers for any
+run on tracked files: all of them, the staged ones, a push of any commits.
 
 This module checks, reading files directly:
 - the repository is a plain one, no other run holds it, no saved work waits
@@ -15,7 +16,7 @@ This module checks, reading files directly:
 - every tracked file in the work tree is exactly its index entry (git's own
   stat test, or the bytes when the stat cannot tell), so the receipt's file
   types still hold and each file's blob id is the index's;
-- a receipt exists for this configuration, these files and this index.
+- a receipt exists for this configuration and this index.
 
 It then plans the run and computes every key with the same code as a full
 run (:mod:`hookrunner.plan`, :mod:`hookrunner.keys`), looks the keys up, and
@@ -62,7 +63,7 @@ from hookrunner.xargs import max_length
 if TYPE_CHECKING:
     from hookrunner.files import Classifier
 
-FORMAT = 1
+FORMAT = 2
 RECEIPTS = "receipts"
 """The receipts' folder inside the cache's."""
 MAX_RECEIPTS = 64
@@ -83,7 +84,7 @@ class Receipt(NamedTuple):
     """jobs, fail_fast, timeout, tests_wait_for_lint."""
     tasks: tuple[tuple[object, ...], ...]
     selected: dict[str, list[str]]
-    """Per task, the run's files its filters keep."""
+    """Per task, the tracked files its filters keep, in index order."""
     scope: dict[str, list[str] | None]
     """Per cached task, what :class:`~hookrunner.keys.Keyer` calls its scope."""
     inputs: dict[str, list[str]]
@@ -116,17 +117,12 @@ def _stamp() -> list[object]:
 
 
 def receipt_name(
-    root: str,
-    config_file: str,
-    config_digest: str,
-    files: Sequence[str],
-    records: Sequence[tuple[str, str, str]],
+    root: str, config_file: str, config_digest: str, records: Sequence[tuple[str, str, str]]
 ) -> str:
     head = repr([FORMAT, sys.version, _stamp(), root, config_file, config_digest])
-    # Paths hold no NUL: joined with it, the lists cannot be read two ways.
-    listed = "\0".join(files)
+    # Paths hold no NUL: joined with it, the list cannot be read two ways.
     indexed = "\0".join(f"{mode} {oid} {path}" for mode, oid, path in records)
-    return digest(f"{head}\0\0{listed}\0\0{indexed}".encode("utf-8", "surrogateescape"))
+    return digest(f"{head}\0\0{indexed}".encode("utf-8", "surrogateescape"))
 
 
 def _receipt_path(git_dir: str, name: str) -> str:
@@ -151,7 +147,8 @@ def save_receipt(
     classifier: Classifier,
     keyers: dict[str, Keyer],
 ) -> None:
-    """Write the receipt a later run on the same files will look for."""
+    """Write the receipt a later run on the same index will look for
+    (``classifier``: one over every tracked file)."""
     receipt = Receipt(
         settings=(config.jobs, config.fail_fast, config.timeout, config.tests_wait_for_lint),
         tasks=tuple(tuple(task) for task in config.tasks),
@@ -212,13 +209,18 @@ def _well_formed(receipt: Receipt) -> bool:
 
 
 class _Selected:
-    """The receipt's answer to which files each task's filters keep."""
+    """Which of the run's files each task's filters keep, from the receipt."""
 
-    def __init__(self, selected: dict[str, list[str]]) -> None:
+    def __init__(self, selected: dict[str, list[str]], files: list[str]) -> None:
         self.selected = selected
+        self.files = files
 
     def select(self, task: TaskConfig) -> list[str]:
-        return list(self.selected[task.name])
+        kept = self.selected[task.name]
+        if kept == self.files:  # a run on every tracked file
+            return list(kept)
+        keep = set(kept)
+        return [path for path in self.files if path in keep]
 
 
 class _Clean:
@@ -352,11 +354,13 @@ def _answer(
     index = plumbing.clean_index(repo, os.environ)
     if index is None:
         return None
-    files = _run_files(repo, options, stdin, [e.path for e in index.entries])
-    if files is None:
+    tracked = [e.path for e in index.entries]
+    files = _run_files(repo, options, stdin, tracked)
+    # The receipt knows tracked files only (a pushed file the index lacks is news).
+    if files is None or not set(files).issubset(tracked):
         return None
     config_file = config_name(config_path, repo.root)
-    name = receipt_name(repo.root, config_file, config_digest, files, index.records())
+    name = receipt_name(repo.root, config_file, config_digest, index.records())
     receipt = _load_receipt(repo.git_dir, name)
     if receipt is None:
         return None
@@ -369,7 +373,10 @@ def _answer(
     config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)
     env = task_environment(hook, options)
     plan = build_plan(
-        config, _Selected(receipt.selected), selection_of(config, options, hook), max_length(env)
+        config,
+        _Selected(receipt.selected, files),
+        selection_of(config, options, hook),
+        max_length(env),
     )
     idents = _Clean(repo.root, {e.path: e.oid for e in index.entries})
     keyers = {

@@ -227,7 +227,7 @@ def _cache_for(
 
     path = env.get("PATH")
     contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
-    _save_receipt(repo, config, fileset, classifier, contents, keys)
+    _save_receipt(repo, config, classifier, contents, keys)
     if not any(not p.skip and p.task.cache for p in plan):
         return None
     return Store(repo.common_dir / DIRECTORY), contents, keys
@@ -236,33 +236,29 @@ def _cache_for(
 def _save_receipt(
     repo: git.Repo,
     config: Config,
-    fileset: FileSet,
     classifier: Classifier,
     contents: Contents,
     keys: dict[str, Keyer],
 ) -> None:
-    """Leave what :mod:`hookrunner.quick` needs to answer the next run on these
-    files, if the work tree is exactly the index by the test that run applies
-    (file types were read from the work tree)."""
+    """Leave what :mod:`hookrunner.quick` needs to answer a later run on this
+    index, if git finds every tracked file in the work tree as the index has
+    it (file types are read from the work tree)."""
     records = contents.records
     if not config.digest or records is None or repo.git_dir != repo.common_dir:
         return
-    from hookrunner import plumbing, quick
+    if any(stage != "0" for _mode, _oid, stage, _path in records) or contents.worktree_changes():
+        return
+    from hookrunner import quick
     from hookrunner.keys import config_name
 
-    here = plumbing.Repository(str(repo.root), str(repo.git_dir))
-    index = plumbing.clean_index(here, os.environ)
-    # The same index git listed (no conflicts: those are never read as clean).
-    if index is None or index.records() != [(m, o, p) for m, o, _stage, p in records]:
-        return
     name = quick.receipt_name(
-        here.root,
+        str(repo.root),
         config_name(config.path, repo.root),
         config.digest,
-        fileset.files,
-        index.records(),
+        [(mode, oid, path) for mode, oid, _stage, path in records],
     )
-    quick.save_receipt(str(repo.git_dir), name, config, classifier, keys)
+    tracked = classifier.over(list(git.index_entries(records)))
+    quick.save_receipt(str(repo.git_dir), name, config, tracked, keys)
 
 
 def _all_cached(

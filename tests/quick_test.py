@@ -559,3 +559,29 @@ def test_a_commit_with_nothing_to_check_is_answered_quickly_the_second_time(
     quick_run = assert_same_as_full_run(project, ("--hook", "pre-commit"), env)
     assert "(no files to check)" in quick_run.stdout
     assert calls(log) == 0
+
+
+def test_a_push_of_several_commits_uses_the_receipt_of_the_last_ones_index(
+    project: Path, tool: tuple[Path, dict[str, str]]
+) -> None:
+    """Filters judge each file alone, so one receipt per index answers for any
+    file list: here the union of two commits' files."""
+    log, env = tool
+    write_config(
+        project,
+        "[tasks.check]\ncmd = 'checker'\ntypes = ['python']\ncache = 'per-file'\n\n"
+        "[tasks.whole]\ncmd = 'checker a.py'\npass_filenames = false\ntypes = ['python']\n"
+        "cache = true\n",
+    )
+    base = git(project, "rev-parse", "HEAD").strip()
+    for name in ("a.py", "b.py"):
+        (project / name).write_text(f"{name[0]} = 7\n")
+        git(project, "add", name)
+        assert run(project, "--hook", "pre-commit", env=env).returncode == 0
+        git(project, "commit", "-qm", name, "--no-verify")
+    head = git(project, "rev-parse", "HEAD").strip()
+    ran = calls(log)
+    refs = f"x {head} refs/heads/main {base}\n"
+    pushed = assert_same_as_full_run(project, ("--hook", "pre-push"), env, input=refs)
+    assert "2 cached" in pushed.stdout
+    assert calls(log) == ran
