@@ -42,16 +42,6 @@ def _reraise_lost_signal(unraisable: Any) -> None:
     signal.setitimer(signal.ITIMER_REAL, 0.001)
 
 
-def _settle() -> None:
-    """The run's outcome is decided and the user's work is back: a signal that
-    arrives now, or a lost one about to be raised again, must not change how
-    the process ends. (Ignored signals also stay ignored while Python shuts
-    down; a handler of ours would be reset to the default, which kills.)"""
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
-        signal.signal(signum, signal.SIG_IGN)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     args = list(argv) if argv is not None else sys.argv[1:]
@@ -90,10 +80,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(exc, file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        if argv is None:
-            _settle()
         print("hookrunner: interrupted", file=sys.stderr)
         sys.exit(130)
-    finally:
-        if argv is None:  # the process is ours to end (not a caller's, as in tests)
-            _settle()

@@ -72,26 +72,3 @@ def test_other_unraisable_errors_are_reported_as_usual() -> None:
     assert proc.returncode == 0
     assert proc.stdout.strip() == "went on"
     assert "ValueError: from a finalizer" in proc.stderr
-
-
-LATE_SIGNAL = """
-import os, signal, sys, time
-from hookrunner.main import _settle
-if sys.argv[1] == "settled":
-    _settle()
-# The run is over; a second Ctrl-C or SIGTERM lands while the process ends.
-os.kill(os.getpid(), signal.SIGINT)
-os.kill(os.getpid(), signal.SIGTERM)
-time.sleep(0.2)
-sys.exit(130)
-"""
-
-
-@pytest.mark.parametrize(("mode", "code"), [("settled", 130), ("unsettled", -2)])
-def test_a_signal_after_the_outcome_does_not_change_the_exit_code(mode: str, code: int) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", LATE_SIGNAL, mode], capture_output=True, text=True, timeout=30
-    )
-    # Unsettled, the SIGINT becomes a KeyboardInterrupt that ends the process
-    # as killed by SIGINT; settled, both signals are ignored.
-    assert proc.returncode == code, proc.stderr
