@@ -17,6 +17,21 @@ def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, as our own handler raises it.
+
+    Python's handler raises KeyboardInterrupt itself, and when that lands in
+    code run from a string (``exec``/``eval``, which namedtuple and dataclass
+    creation use while a module is imported) CPython marks the interrupt as
+    unhandled, even once it is caught: ``python -m hookrunner`` then ends as
+    killed by SIGINT instead of with its exit code. A subclass is not marked.
+    """
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    raise Interrupted
+
+
 _lost: list[BaseException] = []
 
 
@@ -58,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # SIGTERM must unwind like Ctrl-C so that `finally` blocks put the
     # user's unstaged work back.
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         from hookrunner.argv import parse_run
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,33 @@ def test_other_unraisable_errors_are_reported_as_usual() -> None:
     assert proc.returncode == 0
     assert proc.stdout.strip() == "went on"
     assert "ValueError: from a finalizer" in proc.stderr
+
+
+INTERRUPTED_IN_EVAL = """
+import os, signal, sys
+if sys.argv[1] == "ours":
+    from hookrunner.main import _interrupt
+    signal.signal(signal.SIGINT, _interrupt)
+try:
+    # As while a namedtuple or dataclass is built: code run from a string.
+    exec("import os, signal\\nos.kill(os.getpid(), signal.SIGINT)\\nfor i in range(10**6): pass")
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.parametrize(("handler", "code"), [("ours", 130), ("python", -2)])
+def test_ctrl_c_inside_code_run_from_a_string_keeps_the_exit_code(
+    tmp_path: Path, handler: str, code: int
+) -> None:
+    (tmp_path / "interrupted_in_eval.py").write_text(INTERRUPTED_IN_EVAL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "interrupted_in_eval", handler],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    # With Python's own handler, `python -m` ends as killed by SIGINT even
+    # though the script caught the interrupt and asked for 130.
+    assert proc.returncode == code, proc.stderr
