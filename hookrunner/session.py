@@ -280,9 +280,35 @@ def _all_cached(
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:
+    """``asyncio.run``, except that Ctrl-C or SIGTERM is held while the event
+    loop is built and the run is wrapped in a task: a signal landing in between
+    would leave a half-built loop, or a coroutine never started, whose
+    finalizer prints a traceback over the run's output."""
     import asyncio
+    import signal
 
-    return asyncio.run(runner.execute(jobs, fail_fast))
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        loop = asyncio.new_event_loop()
+        main = loop.create_task(runner.execute(jobs, fail_fast))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            # As asyncio.run ends: whatever is left is cancelled and awaited
+            # (a task cut short by a signal still stops its processes).
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def _restage(repo: git.Repo, plan: list[PlannedTask], results: list[TaskResult]) -> frozenset[str]:
