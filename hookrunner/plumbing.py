@@ -14,6 +14,7 @@ caller then takes the ordinary path through ``git`` itself.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 import struct
@@ -72,6 +73,26 @@ _ASSUME_VALID, _EXTENDED = 0x8000, 0x4000
 _NAME_MASK = 0x0FFF
 _U32 = 0xFFFFFFFF
 _NS = 1_000_000_000
+
+
+def open_lock(git_dir: str) -> int:
+    """The repository lock's file, opened (see :data:`LOCK_NAME`)."""
+    return os.open(os.path.join(git_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def try_lock(fd: int) -> bool:
+    """Lock the file ``fd`` if no one holds it now; the kernel drops it if we die."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def sign_lock(fd: int) -> None:
+    """Leave our pid in the lock's file, for a run that waits to name us."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
 
 class Repository(NamedTuple):

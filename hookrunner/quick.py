@@ -28,7 +28,6 @@ different. ``HOOKRUNNER_QUICK=0`` turns it off.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import os
 import sys
@@ -243,15 +242,12 @@ class _Clean:
 @contextlib.contextmanager
 def _lock(git_dir: str) -> Iterator[bool]:
     """The repository lock if it is free at once (True), as ``staged.repo_lock`` takes it."""
-    fd = os.open(os.path.join(git_dir, plumbing.LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = plumbing.open_lock(git_dir)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not plumbing.try_lock(fd):
             yield False
             return
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        plumbing.sign_lock(fd)
         yield True
     finally:
         os.close(fd)

@@ -23,7 +23,7 @@ from pathlib import Path
 from hookrunner import git
 from hookrunner.errors import HookrunnerError
 from hookrunner.git import Repo
-from hookrunner.plumbing import LOCK_NAME, PATCH_PREFIX
+from hookrunner.plumbing import LOCK_NAME, PATCH_PREFIX, open_lock, sign_lock, try_lock
 
 PATCH_GLOB = f"{PATCH_PREFIX}*.patch"
 ROLLBACK_WARNING = (
@@ -281,9 +281,7 @@ def recover_leftover(repo: Repo) -> str | None:
         except FileNotFoundError:  # pragma: no cover (its run just finished)
             continue
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not try_lock(fd):
                 continue  # its run is still going
             if os.fstat(fd).st_nlink == 0:  # pragma: no cover (its run just finished)
                 continue
@@ -297,36 +295,27 @@ def _lock_owner(fd: int) -> str:
     return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
 @contextmanager
 def repo_lock(repo: Repo, wait: float = 300.0) -> Iterator[None]:
     """One run at a time touches this work tree; the kernel drops the lock if we die."""
     path = repo.git_dir / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_lock(str(repo.git_dir))
     try:
-        if not _try_lock(fd):
+        if not try_lock(fd):
             owner = _lock_owner(fd)
             print(
                 f"hookrunner: waiting for another run in this repository (pid {owner})",
                 file=sys.stderr,
             )
             deadline = time.monotonic() + wait
-            while not _try_lock(fd):
+            while not try_lock(fd):
                 if time.monotonic() >= deadline:
                     raise HookrunnerError(
                         f"another hookrunner run (pid {owner}) still holds {path} after "
                         f"{wait:g}s; stopping so that two runs never change the work tree at once"
                     )
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        sign_lock(fd)
         yield
     finally:
         os.close(fd)
