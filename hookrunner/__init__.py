@@ -32,21 +32,27 @@ __all__ = [
 # start-up cost to what the run uses.
 _HOMES = {
     "CircularDependencyError": "hookrunner.errors",
-    "ExecutionStatistics": "hookrunner.executor",
-    "ParallelExecutor": "hookrunner.executor",
-    "TaskStatus": "hookrunner.executor",
-    "ToolTask": "hookrunner.executor",
-    "format_code_async": "hookrunner.api",
-    "git_diff_async": "hookrunner.api",
-    "git_status_async": "hookrunner.api",
-    "run_parallel_checks": "hookrunner.api",
-    "run_parallel_git_operations": "hookrunner.api",
-    "run_subprocess_async": "hookrunner.api",
-    "run_tests_async": "hookrunner.api",
+    "ExecutionStatistics": "hookrunner.engine.executor",
+    "ParallelExecutor": "hookrunner.engine.executor",
+    "TaskStatus": "hookrunner.engine.executor",
+    "ToolTask": "hookrunner.engine.executor",
+    "format_code_async": "hookrunner.engine.helpers",
+    "git_diff_async": "hookrunner.engine.helpers",
+    "git_status_async": "hookrunner.engine.helpers",
+    "run_parallel_checks": "hookrunner.engine.helpers",
+    "run_parallel_git_operations": "hookrunner.engine.helpers",
+    "run_subprocess_async": "hookrunner.engine.helpers",
+    "run_tests_async": "hookrunner.engine.helpers",
 }
 
 if TYPE_CHECKING:
-    from hookrunner.api import (
+    from hookrunner.engine.executor import (
+        ExecutionStatistics,
+        ParallelExecutor,
+        TaskStatus,
+        ToolTask,
+    )
+    from hookrunner.engine.helpers import (
         format_code_async,
         git_diff_async,
         git_status_async,
@@ -56,7 +62,6 @@ if TYPE_CHECKING:
         run_tests_async,
     )
     from hookrunner.errors import CircularDependencyError
-    from hookrunner.executor import ExecutionStatistics, ParallelExecutor, TaskStatus, ToolTask
 
 
 def __getattr__(name: str) -> Any:

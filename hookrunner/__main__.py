@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hookrunner.main import main
+from hookrunner.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hookrunner.cache.keys import digest
 from hookrunner.errors import CircularDependencyError, ConfigError
 from hookrunner.files import compile_globs
-from hookrunner.keys import digest
 from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
 
 if sys.version_info >= (3, 11):

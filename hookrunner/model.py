@@ -1,7 +1,7 @@
 """The records a configuration becomes, and the names of stages and hooks.
 
 Kept apart from the TOML reading and validation in :mod:`hookrunner.config`
-so that a run answered from the cache (:mod:`hookrunner.quick`) can use them
+so that a run answered from the cache (:mod:`hookrunner.cli.quick`) can use them
 without importing tomllib or pathlib.
 """
 
@@ -45,4 +45,4 @@ class Config(NamedTuple):
     tests_wait_for_lint: bool = True
     tasks: tuple[TaskConfig, ...] = ()
     digest: str = ""
-    """Names the configuration file's bytes (see :func:`hookrunner.keys.digest`)."""
+    """Names the configuration file's bytes (see :func:`hookrunner.cache.keys.digest`)."""

@@ -15,10 +15,10 @@ import posixpath
 from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-from hookrunner.graph import closure
+from hookrunner.engine.graph import closure
+from hookrunner.engine.xargs import partition
 from hookrunner.model import STAGES, Config, TaskConfig
 from hookrunner.report import TaskResult
-from hookrunner.xargs import partition
 
 
 class Selector(Protocol):

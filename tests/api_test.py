@@ -85,7 +85,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 def test_importing_the_package_does_not_import_asyncio() -> None:
     code = (
         "import sys, hookrunner;"
-        "print('asyncio' in sys.modules, 'hookrunner.executor' in sys.modules)"
+        "print('asyncio' in sys.modules, 'hookrunner.engine.executor' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "False False\n"

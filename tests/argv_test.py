@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hookrunner.argv import parse_run
-from hookrunner.cli import cli
-from hookrunner.options import RunOptions
+from hookrunner.cli.argv import parse_run
+from hookrunner.cli.commands import cli
+from hookrunner.cli.options import RunOptions
 
 # click 8.2 deprecates protected_args, and is the only way to ask it which
 # subcommand a group chose without running it.
@@ -97,7 +97,7 @@ def test_a_run_does_not_import_click(tmp_path: object) -> None:
 
     code = (
         "import sys\n"
-        "from hookrunner.main import main\n"
+        "from hookrunner.cli.main import main\n"
         "try:\n"
         "    main(['--dry-run', '--config', 'nope.toml'])\n"
         "except SystemExit:\n"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hookrunner.cache import Entry, Store, blob_id
+from hookrunner.cache.contents import Entry, Store, blob_id
 from tests.conftest import git, hookrunner, write_config
 
 
@@ -282,7 +282,7 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
     writer = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from hookrunner.cache import Entry, Store\n"
+        "from hookrunner.cache.contents import Entry, Store\n"
         "store = Store(Path(sys.argv[1]))\n"
         "for i in range(200):\n"
         "    store.put(f'{i % 10:064x}', Entry(float(i), sys.argv[2] * 5000))\n"
@@ -318,7 +318,7 @@ def test_blob_ids_match_git(repo: Path) -> None:
 
 
 def test_which_finds_what_exec_would_run(tmp_path: Path) -> None:
-    from hookrunner.cache import which
+    from hookrunner.cache.contents import which
 
     first, second = tmp_path / "one", tmp_path / "two"
     for folder in (first, second):

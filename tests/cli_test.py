@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hookrunner import __version__
-from hookrunner.cli import cli
+from hookrunner.cli.commands import cli
 from tests.conftest import git, write_config
 
 CONFIG = """

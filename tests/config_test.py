@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from hookrunner.cache.keys import digest
 from hookrunner.config import load_config, parse_config
 from hookrunner.errors import ConfigError
-from hookrunner.keys import digest
 from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
 
 ROOT = Path(__file__).parent.parent

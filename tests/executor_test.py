@@ -23,8 +23,8 @@ from hookrunner import (
     ToolTask,
     run_subprocess_async,
 )
+from hookrunner.engine.executor import Result, normalize_result
 from hookrunner.errors import MissingDependencyError
-from hookrunner.executor import Result, normalize_result
 from tests.proc_test import (
     STUBBORN,
     ignoring_sigterm,

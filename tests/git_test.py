@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner import git as g
 from hookrunner.errors import HookrunnerError
+from hookrunner.git import commands as g
 from tests.conftest import git
 
 ODD_NAME = os.fsdecode(b"caf\xe9 [ab].txt")  # not UTF-8, and a glob

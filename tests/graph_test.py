@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import hookrunner
-from hookrunner import graph
+from hookrunner.engine import graph
 from hookrunner.errors import CircularDependencyError, MissingDependencyError
 
 DIAMOND = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from hookrunner.cli.install import MARKER, install, is_ours, script, uninstall
 from hookrunner.errors import HookrunnerError
-from hookrunner.git import Repo, find_repo
-from hookrunner.hooks import MARKER, install, is_ours, script, uninstall
+from hookrunner.git.commands import Repo, find_repo
 from tests.conftest import git
 
 FAKE_HOOKRUNNER = """\

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner import plumbing
-from hookrunner.git import find_repo, index_records
+from hookrunner.git import index as plumbing
+from hookrunner.git.commands import find_repo, index_records
 from tests.conftest import git
 
 ODD_NAMES = [

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner import proc
-from hookrunner.proc import BoundedOutput, run_process
+from hookrunner.engine import process as proc
+from hookrunner.engine.process import BoundedOutput, run_process
 
 PY = sys.executable
 

@@ -1,5 +1,5 @@
 """A run whose every task is a cache hit is answered without the full machinery
-(hookrunner.quick), prints what the full run prints, and steps aside whenever
+(hookrunner.cli.quick), prints what the full run prints, and steps aside whenever
 it cannot be sure: the full run then decides."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner import quick
-from hookrunner.hooks import install
+from hookrunner.cli import quick
+from hookrunner.cli.install import install
 from tests.conftest import git, hookrunner, write_config
 
 # Python names every module it imports on stderr; the full run's module is the
@@ -26,7 +26,7 @@ FULL = {"HOOKRUNNER_QUICK": "0"}
 
 
 def full_run_imported(stderr: str) -> bool:
-    return "hookrunner.session" in stderr
+    return "hookrunner.cli.full" in stderr
 
 
 def without_imports(stderr: str) -> str:
@@ -343,7 +343,7 @@ def test_git_commit_all_through_the_installed_hook_checks_the_new_content(
 ) -> None:
     """git gives the hook a temporary index (GIT_INDEX_FILE) for ``commit -a``."""
     _log, env = tool
-    from hookrunner.git import find_repo
+    from hookrunner.git.commands import find_repo
 
     install(find_repo(project), ["pre-commit"])
     hook_env = {**os.environ, **env}
@@ -372,7 +372,7 @@ def test_installed_hooks_a_commit_made_again_is_answered_quickly(
     project: Path, tool: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     log, env = tool
-    from hookrunner.git import find_repo
+    from hookrunner.git.commands import find_repo
 
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)

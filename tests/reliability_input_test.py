@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from hookrunner.cli import cli
+from hookrunner.cli.commands import cli
 from tests.conftest import git, hookrunner, write_config
 
 pytestmark = pytest.mark.slow

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from hookrunner.errors import HookrunnerError
-from hookrunner.git import Repo, find_repo
-from hookrunner.staged import (
+from hookrunner.git.commands import Repo, find_repo
+from hookrunner.git.staged_files_only import (
     ROLLBACK_WARNING,
     recover_leftover,
     repo_lock,
@@ -410,8 +410,8 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from hookrunner.git import find_repo
-    from hookrunner.staged import unstaged_changes_hidden
+    from hookrunner.git.commands import find_repo
+    from hookrunner.git.staged_files_only import unstaged_changes_hidden
 
     with unstaged_changes_hidden(find_repo(Path(sys.argv[1]))):
         print("hidden", flush=True)
@@ -502,8 +502,8 @@ LOCK_HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from hookrunner.git import find_repo
-    from hookrunner.staged import repo_lock
+    from hookrunner.git.commands import find_repo
+    from hookrunner.git.staged_files_only import repo_lock
 
     with repo_lock(find_repo(Path(sys.argv[1]))):
         print("locked", flush=True)

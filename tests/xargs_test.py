@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from hookrunner.xargs import _cost, max_length, partition
+from hookrunner.engine.xargs import _cost, max_length, partition
 
 
 def test_everything_fits_in_one_command() -> None:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Generator, Mapping
 from typing import NamedTuple
 
-from hookrunner.keys import blob_id
+from hookrunner.cache.keys import blob_id
 
 # Names under the ACMRT filter exist in the work tree: a type change (file to
 # symlink) is still a path a tool can look at; deletions are never passed on.

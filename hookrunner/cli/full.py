@@ -11,12 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from hookrunner import git
-from hookrunner.config import load_config
-from hookrunner.errors import HookrunnerError
-from hookrunner.files import Classifier
-from hookrunner.model import Config
-from hookrunner.options import (
+from hookrunner.cli.options import (
     RunOptions,
     conclude,
     hook_of,
@@ -26,6 +21,11 @@ from hookrunner.options import (
     task_environment,
     under_pre_commit,
 )
+from hookrunner.config import load_config
+from hookrunner.errors import HookrunnerError
+from hookrunner.files import Classifier
+from hookrunner.git import commands as git
+from hookrunner.model import Config
 from hookrunner.plan import PlannedTask, build_plan, expected_order, skipped_result
 from hookrunner.report import (
     TaskResult,
@@ -33,8 +33,8 @@ from hookrunner.report import (
 )
 
 if TYPE_CHECKING:
-    from hookrunner.cache import Contents, Keyer, Store
-    from hookrunner.run import Runner
+    from hookrunner.cache.contents import Contents, Keyer, Store
+    from hookrunner.cli.invoke import Runner
 
 
 def load(config_path: str | None) -> tuple[git.Repo, Config]:
@@ -89,7 +89,7 @@ def files_of_run(
 
 
 def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> str:
-    from hookrunner.graph import critical_path
+    from hookrunner.engine.graph import critical_path
 
     lines = []
     order = expected_order(plan, durations)
@@ -122,7 +122,7 @@ def run_session(options: RunOptions, stdin: TextIO | None = None) -> int:
     with contextlib.ExitStack() as stack:
         # pre-commit guards the work tree itself; a dry run does not touch it.
         if not pre_commit and not options.dry_run:
-            from hookrunner import staged
+            from hookrunner.git import staged_files_only as staged
 
             stack.enter_context(staged.repo_lock(repo))
             message = staged.recover_leftover(repo)
@@ -150,8 +150,8 @@ def _run_locked(
             "unmerged files (a merge is in progress): resolve the conflicts and "
             "stage them before running hookrunner"
         )
-    from hookrunner.history import load_durations, save_durations
-    from hookrunner.xargs import max_length
+    from hookrunner.cache.history import load_durations, save_durations
+    from hookrunner.engine.xargs import max_length
 
     env = task_environment(hook, options)
     selection = selection_of(config, options, hook)
@@ -164,7 +164,7 @@ def _run_locked(
             # Hidden before the plan: the file types that choose a task's files
             # are read from the files, which must be the staged ones (a staged
             # file deleted in the work tree is still checked).
-            from hookrunner import staged
+            from hookrunner.git import staged_files_only as staged
 
             hidden.enter_context(staged.unstaged_changes_hidden(repo))
         classifier = Classifier(repo.root, fileset.files)
@@ -181,7 +181,7 @@ def _run_locked(
             for result in results:
                 printer.task_finished(result)
         else:
-            from hookrunner.run import Runner
+            from hookrunner.cli.invoke import Runner
 
             runner = Runner(
                 plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
@@ -223,7 +223,7 @@ def _cache_for(
     tasks = [t for t in config.tasks if t.cache]
     if not tasks:
         return None
-    from hookrunner.cache import DIRECTORY, Store, keyers
+    from hookrunner.cache.contents import DIRECTORY, Store, keyers
 
     path = env.get("PATH")
     contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
@@ -240,7 +240,7 @@ def _save_receipt(
     contents: Contents,
     keys: dict[str, Keyer],
 ) -> None:
-    """Leave what :mod:`hookrunner.quick` needs to answer a later run on this
+    """Leave what :mod:`hookrunner.cli.quick` needs to answer a later run on this
     index, if git finds every tracked file in the work tree as the index has
     it (file types are read from the work tree)."""
     records = contents.records
@@ -248,8 +248,8 @@ def _save_receipt(
         return
     if any(stage != "0" for _mode, _oid, stage, _path in records) or contents.worktree_changes():
         return
-    from hookrunner import quick
-    from hookrunner.keys import config_name
+    from hookrunner.cache.keys import config_name
+    from hookrunner.cli import quick
 
     name = quick.receipt_name(
         str(repo.root),
@@ -271,7 +271,7 @@ def _all_cached(
         return [skipped_result(p) for p in plan]
     if cache is None:
         return None
-    from hookrunner.cache import all_cached
+    from hookrunner.cache.contents import all_cached
 
     cached = all_cached(plan, cache[0], cache[2], started)
     if cached is None:

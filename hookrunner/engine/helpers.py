@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hookrunner.executor import ParallelExecutor, Result, ToolTask
-from hookrunner.proc import run_process
+from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
+from hookrunner.engine.process import run_process
 
 _GIT = ("git", "-c", "core.quotepath=false", "-c", "color.ui=false")
 

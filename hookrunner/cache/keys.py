@@ -12,7 +12,7 @@ dropped with a warning.
 
 This module imports nothing costly (no hashlib, pathlib or subprocess): a
 run whose every task is a hit pays only for what is here. How the contents
-are read from git is :mod:`hookrunner.cache`'s business.
+are read from git is :mod:`hookrunner.cache.contents`'s business.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from hookrunner import graph
+from hookrunner.engine import graph
 
 Result = dict[str, Any]
 TaskFunc = Callable[..., Awaitable[Any]]

@@ -7,7 +7,7 @@ import json
 import shlex
 from collections.abc import Callable, Mapping
 
-from hookrunner.graph import critical_path
+from hookrunner.engine.graph import critical_path
 from hookrunner.model import STAGES, Config, TaskConfig
 
 

@@ -19,7 +19,7 @@ This module checks, reading files directly:
 - a receipt exists for this configuration and this index.
 
 It then plans the run and computes every key with the same code as a full
-run (:mod:`hookrunner.plan`, :mod:`hookrunner.keys`), looks the keys up, and
+run (:mod:`hookrunner.plan`, :mod:`hookrunner.cache.keys`), looks the keys up, and
 prints what a full run would print. On any doubt, or the first miss, it
 returns None and the full run takes over, so it can only ever be slower, not
 different. ``HOOKRUNNER_QUICK=0`` turns it off.
@@ -34,8 +34,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from hookrunner import plumbing
-from hookrunner.keys import (
+from hookrunner.cache.keys import (
     DIRECTORY,
     Keyer,
     Store,
@@ -45,8 +44,7 @@ from hookrunner.keys import (
     disk_ident,
     tool_identity,
 )
-from hookrunner.model import Config, TaskConfig
-from hookrunner.options import (
+from hookrunner.cli.options import (
     RunOptions,
     conclude,
     hook_of,
@@ -55,9 +53,11 @@ from hookrunner.options import (
     task_environment,
     under_pre_commit,
 )
+from hookrunner.engine.xargs import max_length
+from hookrunner.git import index as plumbing
+from hookrunner.model import Config, TaskConfig
 from hookrunner.plan import build_plan
 from hookrunner.report import TaskResult
-from hookrunner.xargs import max_length
 
 if TYPE_CHECKING:
     from hookrunner.files import Classifier
@@ -85,7 +85,7 @@ class Receipt(NamedTuple):
     selected: dict[str, list[str]]
     """Per task, the tracked files its filters keep, in index order."""
     scope: dict[str, list[str] | None]
-    """Per cached task, what :class:`~hookrunner.keys.Keyer` calls its scope."""
+    """Per cached task, what :class:`~hookrunner.cache.keys.Keyer` calls its scope."""
     inputs: dict[str, list[str]]
     """Per cached task, the tracked files its ``cache_inputs`` match."""
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hookrunner.errors import HookrunnerError
-from hookrunner.plumbing import NAME_DIFF as _NAME_DIFF
-from hookrunner.plumbing import NOT_DELETED as _NOT_DELETED
-from hookrunner.plumbing import zsplit as zsplit
+from hookrunner.git.index import NAME_DIFF as _NAME_DIFF
+from hookrunner.git.index import NOT_DELETED as _NOT_DELETED
+from hookrunner.git.index import zsplit as zsplit
 
 ZERO_SHA = "0" * 40
 

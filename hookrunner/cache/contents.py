@@ -1,6 +1,6 @@
 """Skip what already passed on the same content: reading the contents from git.
 
-:mod:`hookrunner.keys` holds the keys and the store; here the run's files are
+:mod:`hookrunner.cache.keys` holds the keys and the store; here the run's files are
 named by blob id (the index's id for a file whose work-tree copy matches the
 index, the same id computed from the bytes on disk for any other file) and a
 :class:`Keyer` is made for each cached task.
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hookrunner import git
-from hookrunner.files import Classifier, compile_globs
-from hookrunner.keys import (
+from hookrunner.cache.keys import (
     DIRECTORY,
     FORMAT,
     MAX_ENTRIES,
@@ -28,6 +26,8 @@ from hookrunner.keys import (
     tool_identity,
     which,
 )
+from hookrunner.files import Classifier, compile_globs
+from hookrunner.git import commands as git
 from hookrunner.model import Config, TaskConfig
 
 __all__ = [

@@ -20,10 +20,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from hookrunner import git
 from hookrunner.errors import HookrunnerError
-from hookrunner.git import Repo
-from hookrunner.plumbing import LOCK_NAME, PATCH_PREFIX, open_lock, sign_lock, try_lock
+from hookrunner.git import commands as git
+from hookrunner.git.commands import Repo
+from hookrunner.git.index import LOCK_NAME, PATCH_PREFIX, open_lock, sign_lock, try_lock
 
 PATCH_GLOB = f"{PATCH_PREFIX}*.patch"
 ROLLBACK_WARNING = (

@@ -25,9 +25,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hookrunner import git
 from hookrunner.errors import HookrunnerError
-from hookrunner.git import Repo
+from hookrunner.git import commands as git
+from hookrunner.git.commands import Repo
 
 HOOK_TYPES = ("pre-commit", "pre-push")
 MARKER = "# installed by hookrunner"

@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hookrunner.executor import ParallelExecutor, Result, ToolTask
+from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
+from hookrunner.engine.process import run_process
 from hookrunner.model import TaskConfig
 from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
-from hookrunner.proc import run_process
 from hookrunner.report import Slice, TaskResult
 
 if TYPE_CHECKING:
-    from hookrunner.cache import Contents, Keyer, Store
+    from hookrunner.cache.contents import Contents, Keyer, Store
 
 Stat = tuple[int, int, int, int]
 Fingerprint = dict[str, tuple[Stat | None, bytes | None]]
@@ -122,7 +122,7 @@ async def _invoke(
     if watch:
         modified = await _off_loop_if_large(changed_files, root, before, len(watch))
     if cache is not None and proc.ok and not modified:
-        from hookrunner.cache import Entry
+        from hookrunner.cache.contents import Entry
 
         # Per-file entries vouch for one file each and keep no output.
         output = "" if per_file else proc.output

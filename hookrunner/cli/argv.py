@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hookrunner.options import RunOptions
+from hookrunner.cli.options import RunOptions
 
 SUBCOMMANDS = frozenset({"run", "list", "install", "uninstall", "init", "cache"})
 

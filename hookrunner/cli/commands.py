@@ -53,7 +53,7 @@ def cli() -> None:
 
 
 def main(args: Sequence[str]) -> None:
-    """Read ``args`` with click and run what they ask for (see hookrunner.main)."""
+    """Read ``args`` with click and run what they ask for (see hookrunner.cli.main)."""
     try:
         code = cli.main(args=list(args), prog_name="hookrunner", standalone_mode=False)
     except click.ClickException as exc:
@@ -91,8 +91,8 @@ def main(args: Sequence[str]) -> None:
 @click.option("--no-cache", is_flag=True, help="Run every task, even on content that passed.")
 def run(**options: Any) -> None:
     """Run the configured tasks on FILES, the staged files, or --all-files."""
-    from hookrunner.options import RunOptions
-    from hookrunner.session import run_session
+    from hookrunner.cli.full import run_session
+    from hookrunner.cli.options import RunOptions
 
     sys.exit(run_session(RunOptions(**options)))
 
@@ -107,11 +107,11 @@ def run(**options: Any) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
 def list_tasks(fmt: str, config_path: str | None) -> None:
     """Show the tasks and the graph they form."""
-    from hookrunner.listing import render
-    from hookrunner.session import load
+    from hookrunner.cli.full import load
+    from hookrunner.cli.listing import render
 
     repo, config = load(config_path)
-    from hookrunner.history import load_durations
+    from hookrunner.cache.history import load_durations
 
     click.echo(render(config, fmt, load_durations(repo.common_dir)), nl=False)
 
@@ -131,8 +131,8 @@ def _hook_types(help: str) -> Callable[[Callable[..., None]], Callable[..., None
 )
 def install(hook_types: tuple[str, ...], overwrite: bool) -> None:
     """Install hookrunner as the repository's git hook."""
-    from hookrunner import hooks
-    from hookrunner.git import find_repo
+    from hookrunner.cli import install as hooks
+    from hookrunner.git.commands import find_repo
 
     for line in hooks.install(find_repo(), hook_types or ("pre-commit",), overwrite=overwrite):
         click.echo(line)
@@ -142,8 +142,8 @@ def install(hook_types: tuple[str, ...], overwrite: bool) -> None:
 @_hook_types("Which hook to remove (repeatable; default both).")
 def uninstall(hook_types: tuple[str, ...]) -> None:
     """Remove hookrunner's git hooks and put back the ones they replaced."""
-    from hookrunner import hooks
-    from hookrunner.git import find_repo
+    from hookrunner.cli import install as hooks
+    from hookrunner.git.commands import find_repo
 
     for line in hooks.uninstall(find_repo(), hook_types or ("pre-commit", "pre-push")):
         click.echo(line)
@@ -160,8 +160,8 @@ def cache() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Forget every cached result."""
-    from hookrunner.cache import DIRECTORY, Store
-    from hookrunner.git import find_repo
+    from hookrunner.cache.contents import DIRECTORY, Store
+    from hookrunner.git.commands import find_repo
 
     count = Store(find_repo().common_dir / DIRECTORY).clear()
     click.echo(f"removed {count} cached result{'s' * (count != 1)}")
@@ -174,14 +174,14 @@ def cache_clear() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
 def init(config_path: str | None) -> None:
     """Write a starter [tool.paratools] table for the tools this project uses."""
-    from hookrunner.starter import write_starter
+    from hookrunner.cli.init import write_starter
 
     path = Path(config_path) if config_path else _project_root() / "pyproject.toml"
     click.echo(write_starter(path))
 
 
 def _project_root() -> Path:
-    from hookrunner.git import find_repo
+    from hookrunner.git.commands import find_repo
 
     try:
         return find_repo().root

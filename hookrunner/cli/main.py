@@ -76,20 +76,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
     try:
-        from hookrunner.argv import parse_run
+        from hookrunner.cli.argv import parse_run
 
         options = parse_run(args)
         if options is None:
-            from hookrunner import cli
+            from hookrunner.cli import commands as cli
 
             cli.main(args)
         else:
-            from hookrunner.quick import attempt
+            from hookrunner.cli.quick import attempt
 
             answer = attempt(options, started)
             if answer.code is not None:
                 sys.exit(answer.code)
-            from hookrunner.session import run_session
+            from hookrunner.cli.full import run_session
 
             stdin = None if answer.stdin is None else io.StringIO(answer.stdin)
             sys.exit(run_session(options, stdin))
