@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,11 +45,22 @@ def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
 
 
 class Classifier:
-    """Built once per run from the run's file list; caches identify tags per file."""
+    """Built once per run from the run's file list; caches identify tags per file.
 
-    def __init__(self, root: Path, files: Sequence[str]) -> None:
+    ``known``: what an earlier run's filters kept of every tracked file, per
+    task (a receipt of the quick path): filters judge each file alone, so a
+    task keeps those of this run's files, and no file is read again.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        files: Sequence[str],
+        known: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.root = root
         self.files = tuple(files)
+        self._known = known
         self._tags: dict[str, frozenset[str]] = {}
         # tasks often share filters (ruff format, ruff check and mypy on types=["python"])
         self._selected: dict[tuple[tuple[str, ...], ...], list[str]] = {}
@@ -76,6 +86,8 @@ class Classifier:
 
     def select(self, task: TaskConfig) -> list[str]:
         """The run's files, in order, that the task's files, exclude and types let through."""
+        if self._known is not None:
+            return self._from_known(self._known[task.name])
         key = (task.files, task.exclude, task.types)
         selected = self._selected.get(key)
         if selected is None:
@@ -91,3 +103,9 @@ class Classifier:
                 selected = [path for path in selected if types <= self.tags(path)]
             self._selected[key] = selected
         return list(selected)
+
+    def _from_known(self, kept: Sequence[str]) -> list[str]:
+        if len(kept) == len(self.files) and list(kept) == list(self.files):
+            return list(kept)  # a run on every tracked file
+        keep = set(kept)
+        return [path for path in self.files if path in keep]

@@ -21,7 +21,7 @@ from hookrunner.model import STAGES, Config, TaskConfig
 from hookrunner.report import TaskResult
 
 
-class Selector(Protocol):
+class FileFilter(Protocol):
     """Which of the run's files a task's filters keep (:class:`hookrunner.files.Classifier`)."""
 
     def select(self, task: TaskConfig) -> list[str]: ...
@@ -53,8 +53,8 @@ class PlannedTask(NamedTuple):
         return self.task.stage
 
 
-class Selection(NamedTuple):
-    """What the command line narrowed the run to."""
+class TaskChoice(NamedTuple):
+    """Which tasks the command line chose."""
 
     hook: str = "manual"
     only: tuple[str, ...] = ()
@@ -67,11 +67,11 @@ def stage_rank(stage: str) -> int:
     return STAGES.index(stage)
 
 
-def _skip_reason(task: TaskConfig, selection: Selection, files: Sequence[str]) -> str:
-    if selection.hook not in task.hooks:
-        return f"not in hook {selection.hook}"
-    if task.name in selection.skip:
-        return f"skipped by {selection.skip_source}"
+def _skip_reason(task: TaskConfig, choice: TaskChoice, files: Sequence[str]) -> str:
+    if choice.hook not in task.hooks:
+        return f"not in hook {choice.hook}"
+    if task.name in choice.skip:
+        return f"skipped by {choice.skip_source}"
     if not files and not task.always_run:
         return "no files to check"
     return ""
@@ -97,61 +97,81 @@ def _invocations(task: TaskConfig, files: Sequence[str], arg_limit: int) -> tupl
     return tuple(result)
 
 
+def earlier_stages(config: Config) -> dict[str, tuple[str, ...]]:
+    """The stages each stage waits for (``tests_wait_for_lint``)."""
+    return {
+        "format": (),
+        "lint": ("format",),
+        "test": ("format", "lint") if config.tests_wait_for_lint else ("format",),
+    }
+
+
+class _Chosen(NamedTuple):
+    task: TaskConfig
+    files: list[str]
+    skip: str
+
+
+def _writers_before(task: TaskConfig, chosen: Sequence[_Chosen], config: Config) -> list[str]:
+    """Earlier-declared formatters sharing a file with ``task``: they go first, unless
+    an explicit dependency the other way round already orders them."""
+    requires = {t.name: t.depends_on for t in config.tasks}
+    mine = set(next(c.files for c in chosen if c.task.name == task.name))
+    return [
+        c.task.name
+        for c in chosen
+        if c.task.stage == "format"
+        and c.task.position < task.position
+        and not mine.isdisjoint(c.files)
+        and task.name not in closure([c.task.name], requires)
+    ]
+
+
+def _shares_files(task: TaskConfig, files: Sequence[str], chosen: Sequence[_Chosen]) -> bool:
+    """A formatter that shares a file with another formatter runs its command lines one by one."""
+    mine = set(files)
+    return any(
+        c.task.stage == "format" and c.task.name != task.name and not mine.isdisjoint(c.files)
+        for c in chosen
+    )
+
+
 def build_plan(
     config: Config,
-    classifier: Selector,
-    selection: Selection,
+    classifier: FileFilter,
+    choice: TaskChoice,
     arg_limit: int,
 ) -> list[PlannedTask]:
-    """Every configured task that the selection keeps, in declaration order."""
-    tasks = [
-        t
-        for t in config.tasks
-        if (not selection.only or t.name in selection.only)
-        and (not selection.stages or t.stage in selection.stages)
-    ]
-    chosen: list[tuple[TaskConfig, list[str], str]] = []
-    for task in tasks:
+    """Every configured task that the choice keeps, in declaration order."""
+    chosen = []
+    for task in config.tasks:
+        if choice.only and task.name not in choice.only:
+            continue
+        if choice.stages and task.stage not in choice.stages:
+            continue
         files = classifier.select(task)
-        chosen.append((task, files, _skip_reason(task, selection, files)))
-    running = {t.name for t, _, skip in chosen if not skip}
-    requires = {t.name: t.depends_on for t in config.tasks}
-    file_sets = {t.name: set(files) for t, files, skip in chosen if not skip}
-    earlier = {
-        "format": set(),
-        "lint": {"format"},
-        "test": {"format", "lint"} if config.tests_wait_for_lint else {"format"},
-    }
+        chosen.append(_Chosen(task, files, _skip_reason(task, choice, files)))
+    running = [c for c in chosen if not c.skip]
+    names = {c.task.name for c in running}
+    earlier = earlier_stages(config)
     plan = []
     for task, files, skip in chosen:
         if skip:
             plan.append(PlannedTask(task, tuple(files), skip))
             continue
-        after = [t.name for t, _, s in chosen if not s and t.stage in earlier[task.stage]]
-        overlapping = [
-            t.name
-            for t, _, s in chosen
-            if not s
-            and task.stage == t.stage == "format"
-            and t.position < task.position
-            and not file_sets[t.name].isdisjoint(file_sets[task.name])
-            # an explicit dependency the other way round already orders them
-            and task.name not in closure([t.name], requires)
-        ]
-        serial = task.stage == "format" and any(
-            t.stage == "format" and t.name != task.name and not s
-            and not file_sets[t.name].isdisjoint(file_sets[task.name])
-            for t, _, s in chosen
-        )  # fmt: skip
+        formatter = task.stage == "format"
+        after = [c.task.name for c in running if c.task.stage in earlier[task.stage]]
+        if formatter:
+            after += _writers_before(task, running, config)
         plan.append(
             PlannedTask(
                 task,
                 tuple(files),
                 "",
                 _invocations(task, files, arg_limit),
-                after=tuple(dict.fromkeys([*after, *overlapping])),
-                depends_on=tuple(d for d in task.depends_on if d in running),
-                serial=serial,
+                after=tuple(dict.fromkeys(after)),
+                depends_on=tuple(d for d in task.depends_on if d in names),
+                serial=formatter and _shares_files(task, files, running),
             )
         )
     return plan

@@ -6,8 +6,24 @@ from pathlib import Path
 import pytest
 
 from hookrunner.errors import HookrunnerError
+from hookrunner.git import changes
 from hookrunner.git import commands as g
 from tests.conftest import git
+
+ZERO_SHA = "0" * 40
+
+
+def staged_files(repo: g.Repo) -> list[str]:
+    return changes.staged_files(g.Subprocess(repo))
+
+
+def changed_files(repo: g.Repo, from_ref: str, to_ref: str) -> list[str]:
+    return changes.changed_files(g.Subprocess(repo), from_ref, to_ref)
+
+
+def pushed_files(repo: g.Repo, ref_lines: str, remote: str) -> list[str]:
+    return changes.pushed_files(g.Subprocess(repo), ref_lines, remote)
+
 
 ODD_NAME = os.fsdecode(b"caf\xe9 [ab].txt")  # not UTF-8, and a glob
 
@@ -68,7 +84,7 @@ def test_missing_git_is_a_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_git_failure_reports_the_first_line_of_stderr(repo: Path) -> None:
     with pytest.raises(HookrunnerError, match=r"^git diff failed: fatal: .*nope"):
-        g.changed_files(g.find_repo(repo), "nope", "HEAD")
+        changed_files(g.find_repo(repo), "nope", "HEAD")
 
 
 def test_index_entries_keep_odd_names_intact_with_their_blob_ids(repo: Path) -> None:
@@ -92,7 +108,7 @@ def test_staged_files_leave_out_deletions_and_follow_renames(repo: Path) -> None
     write(repo, "README", "changed\n")
     write(repo, "unstaged.txt")
     git(repo, "add", "added.txt", "README")
-    assert sorted(g.staged_files(g.find_repo(repo))) == ["README", "added.txt", "new.txt"]
+    assert sorted(staged_files(g.find_repo(repo))) == ["README", "added.txt", "new.txt"]
 
 
 def test_staged_files_ignore_diff_settings(repo: Path, tmp_path: Path) -> None:
@@ -105,14 +121,14 @@ def test_staged_files_ignore_diff_settings(repo: Path, tmp_path: Path) -> None:
     write(repo, "README", "changed\n")
     write(repo, ODD_NAME)
     git(repo, "add", ".")
-    assert sorted(g.staged_files(g.find_repo(repo))) == sorted(["README", ODD_NAME])
+    assert sorted(staged_files(g.find_repo(repo))) == sorted(["README", ODD_NAME])
 
 
 def test_staged_files_in_a_repository_without_commits(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "fresh")
     write(tmp_path / "fresh", "a.py")
     git(tmp_path / "fresh", "add", "a.py")
-    assert g.staged_files(g.find_repo(tmp_path / "fresh")) == ["a.py"]
+    assert staged_files(g.find_repo(tmp_path / "fresh")) == ["a.py"]
 
 
 def test_changed_files_use_the_merge_base(repo: Path) -> None:
@@ -129,8 +145,8 @@ def test_changed_files_use_the_merge_base(repo: Path) -> None:
     git(repo, "add", ".")
     main = commit(repo)
     found = g.find_repo(repo)
-    assert g.changed_files(found, main, feature) == ["feature.txt"]
-    assert g.changed_files(found, base, main) == ["main-only.txt"]
+    assert changed_files(found, main, feature) == ["feature.txt"]
+    assert changed_files(found, base, main) == ["main-only.txt"]
 
 
 def test_changed_files_across_unrelated_histories(repo: Path) -> None:
@@ -140,7 +156,7 @@ def test_changed_files_across_unrelated_histories(repo: Path) -> None:
     write(repo, "other.txt")
     git(repo, "add", "other.txt")
     other = commit(repo)
-    assert g.changed_files(g.find_repo(repo), main, other) == ["other.txt"]
+    assert changed_files(g.find_repo(repo), main, other) == ["other.txt"]
 
 
 @pytest.fixture
@@ -165,7 +181,7 @@ def test_pushed_files_of_an_existing_branch(pushing: Path) -> None:
     git(pushing, "add", ".")
     local_sha = commit(pushing)
     found = g.find_repo(pushing)
-    assert g.pushed_files(found, push_line(local_sha, remote_sha), "origin") == ["a.txt", "b.txt"]
+    assert pushed_files(found, push_line(local_sha, remote_sha), "origin") == ["a.txt", "b.txt"]
 
 
 def test_pushed_files_of_a_new_branch_are_what_the_remote_lacks(pushing: Path) -> None:
@@ -173,8 +189,8 @@ def test_pushed_files_of_a_new_branch_are_what_the_remote_lacks(pushing: Path) -
     write(pushing, "topic.txt")
     git(pushing, "add", ".")
     local_sha = commit(pushing)
-    stdin = push_line(local_sha, g.ZERO_SHA, "refs/heads/topic")
-    assert g.pushed_files(g.find_repo(pushing), stdin, "origin") == ["topic.txt"]
+    stdin = push_line(local_sha, ZERO_SHA, "refs/heads/topic")
+    assert pushed_files(g.find_repo(pushing), stdin, "origin") == ["topic.txt"]
 
 
 def test_pushed_files_when_the_remote_sha_is_unknown_here(pushing: Path) -> None:
@@ -182,7 +198,7 @@ def test_pushed_files_when_the_remote_sha_is_unknown_here(pushing: Path) -> None
     git(pushing, "add", ".")
     local_sha = commit(pushing)
     stdin = push_line(local_sha, "1234567" * 5 + "12345")
-    assert g.pushed_files(g.find_repo(pushing), stdin, "origin") == ["mine.txt"]
+    assert pushed_files(g.find_repo(pushing), stdin, "origin") == ["mine.txt"]
 
 
 def test_first_push_of_a_root_commit_checks_all_its_files(repo: Path, tmp_path: Path) -> None:
@@ -191,18 +207,18 @@ def test_first_push_of_a_root_commit_checks_all_its_files(repo: Path, tmp_path: 
     write(repo, "dir/a.txt")
     git(repo, "add", ".")
     local_sha = commit(repo)
-    stdin = push_line(local_sha, g.ZERO_SHA)
-    assert g.pushed_files(g.find_repo(repo), stdin, "origin") == ["README", "dir/a.txt"]
+    stdin = push_line(local_sha, ZERO_SHA)
+    assert pushed_files(g.find_repo(repo), stdin, "origin") == ["README", "dir/a.txt"]
 
 
 def test_pushed_files_skip_deletions_and_known_commits(pushing: Path) -> None:
     head = git(pushing, "rev-parse", "HEAD").strip()
     stdin = (
-        f"(delete) {g.ZERO_SHA} refs/heads/old {head}\n"
-        "\n" + push_line(head, g.ZERO_SHA, "refs/heads/alias")
+        f"(delete) {ZERO_SHA} refs/heads/old {head}\n"
+        "\n" + push_line(head, ZERO_SHA, "refs/heads/alias")
         # A new name for a commit the remote already has: nothing new.
     )
-    assert g.pushed_files(g.find_repo(pushing), stdin, "origin") == []
+    assert pushed_files(g.find_repo(pushing), stdin, "origin") == []
 
 
 def test_pushed_files_union_in_first_seen_order(pushing: Path) -> None:
@@ -216,8 +232,8 @@ def test_pushed_files_union_in_first_seen_order(pushing: Path) -> None:
     write(pushing, "a.txt")
     git(pushing, "add", ".")
     second = commit(pushing)
-    stdin = push_line(first, remote_sha) + push_line(second, g.ZERO_SHA, "refs/heads/other")
-    files = g.pushed_files(g.find_repo(pushing), stdin, "origin")
+    stdin = push_line(first, remote_sha) + push_line(second, ZERO_SHA, "refs/heads/other")
+    files = pushed_files(g.find_repo(pushing), stdin, "origin")
     assert files == ["shared.txt", "z.txt", "a.txt"]
 
 
@@ -230,7 +246,7 @@ def test_unmerged_files_during_a_conflicted_merge(repo: Path) -> None:
     git(repo, "checkout", "-q", "main")
     write(repo, "README", "main\n")
     git(repo, "commit", "-q", "-am", "main")
-    assert g.run(found, "merge", "side", check=False).returncode == 1
+    assert g.call(found, "merge", "side", check=False).returncode == 1
     assert g.unmerged_files(found) == ["README"]
     assert list(g.index_entries(g.index_records(found))) == ["README"]
 
@@ -242,7 +258,7 @@ def test_stage_adds_exactly_the_named_files(repo: Path) -> None:
     found = g.find_repo(repo)
     g.stage(found, [ODD_NAME, "README"])
     g.stage(found, [])
-    assert sorted(g.staged_files(found)) == sorted(["README", ODD_NAME])
+    assert sorted(staged_files(found)) == sorted(["README", ODD_NAME])
 
 
 def test_config_value(repo: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 LOST_IN_A_FINALIZER = """
 import os, signal, sys, time
-from hookrunner.cli.main import _reraise_lost_signal, _terminate
+from hookrunner.engine.signals import _reraise_lost_signal, _terminate
 if sys.argv[1] == "hook":
     sys.unraisablehook = _reraise_lost_signal
 signal.signal(signal.SIGTERM, _terminate)
@@ -60,7 +60,7 @@ def test_without_the_hook_python_drops_it() -> None:
 def test_other_unraisable_errors_are_reported_as_usual() -> None:
     code = (
         "import sys\n"
-        "from hookrunner.cli.main import _reraise_lost_signal\n"
+        "from hookrunner.engine.signals import _reraise_lost_signal\n"
         "sys.unraisablehook = _reraise_lost_signal\n"
         "class Broken:\n"
         "    def __del__(self):\n"
@@ -78,7 +78,7 @@ def test_other_unraisable_errors_are_reported_as_usual() -> None:
 INTERRUPTED_IN_EVAL = """
 import os, signal, sys
 if sys.argv[1] == "ours":
-    from hookrunner.cli.main import _interrupt
+    from hookrunner.engine.signals import _interrupt
     signal.signal(signal.SIGINT, _interrupt)
 try:
     # As while a namedtuple or dataclass is built: code run from a string.

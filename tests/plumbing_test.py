@@ -9,6 +9,7 @@ import pytest
 
 from hookrunner.git import index as plumbing
 from hookrunner.git.commands import find_repo, index_records
+from hookrunner.git.spawn import git_output
 from tests.conftest import git
 
 ODD_NAMES = [
@@ -113,9 +114,9 @@ def test_unusual_repositories_are_left_to_git(odd: Path, tmp_path: Path) -> None
 
 
 def test_git_output_reports_failure_as_none(odd: Path) -> None:
-    assert plumbing.git_output(str(odd), "rev-parse", "HEAD") is not None
-    assert plumbing.git_output(str(odd), "rev-parse", "no-such-ref") is None
-    assert plumbing.git_output(str(odd / "missing"), "status") is None
+    assert git_output(str(odd), "rev-parse", "HEAD") is not None
+    assert git_output(str(odd), "rev-parse", "no-such-ref") is None
+    assert git_output(str(odd / "missing"), "status") is None
 
 
 def test_a_truncated_or_inconsistent_index_is_none(odd: Path, tmp_path: Path) -> None:

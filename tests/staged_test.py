@@ -14,10 +14,10 @@ import pytest
 
 from hookrunner.errors import HookrunnerError
 from hookrunner.git.commands import Repo, find_repo
+from hookrunner.git.lock import repo_lock
 from hookrunner.git.staged_files_only import (
     ROLLBACK_WARNING,
     recover_leftover,
-    repo_lock,
     unstaged_changes_hidden,
 )
 from tests.conftest import git
@@ -503,9 +503,9 @@ LOCK_HOLDER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from hookrunner.git.commands import find_repo
-    from hookrunner.git.staged_files_only import repo_lock
+    from hookrunner.git.lock import repo_lock
 
-    with repo_lock(find_repo(Path(sys.argv[1]))):
+    with repo_lock(find_repo(Path(sys.argv[1])).git_dir):
         print("locked", flush=True)
         time.sleep(120)
     """
@@ -524,7 +524,7 @@ def test_repo_lock_waits_then_stops_and_is_freed_when_the_owner_dies(
         assert child.stdout.readline() == "locked\n"
         with (
             pytest.raises(HookrunnerError, match=rf"another hookrunner run \(pid {child.pid}\)"),
-            repo_lock(found, wait=0.2),
+            repo_lock(found.git_dir, wait=0.2),
         ):
             pytest.fail("got a lock that is held")  # pragma: no cover
         err = capsys.readouterr().err
@@ -534,7 +534,7 @@ def test_repo_lock_waits_then_stops_and_is_freed_when_the_owner_dies(
     finally:
         child.kill()
         child.wait()
-    with repo_lock(found, wait=0):
+    with repo_lock(found.git_dir, wait=0):
         assert (repo / ".git" / "hookrunner.lock").read_text() == f"{os.getpid()}\n"
 
 
@@ -548,7 +548,7 @@ def test_repo_lock_is_acquired_once_the_other_run_ends(
     release = threading.Timer(0.2, os.close, [other])
     release.start()
     try:
-        with repo_lock(found, wait=120):
+        with repo_lock(found.git_dir, wait=120):
             assert (repo / ".git" / "hookrunner.lock").read_text() == f"{os.getpid()}\n"
     finally:
         release.join()

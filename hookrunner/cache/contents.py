@@ -28,6 +28,7 @@ from hookrunner.cache.keys import (
 )
 from hookrunner.files import Classifier, compile_globs
 from hookrunner.git import commands as git
+from hookrunner.git.changes import zsplit
 from hookrunner.model import Config, TaskConfig
 
 __all__ = [
@@ -87,8 +88,8 @@ class Contents:
     def worktree_changes(self) -> list[str]:
         """Tracked files whose work-tree copy git finds changed from the index (asked once)."""
         if self._worktree is None:
-            changed = git.run(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
-            self._worktree = git.zsplit(changed.stdout)
+            changed = git.call(self.repo, "diff-files", "--name-only", "-z", "--no-ext-diff")
+            self._worktree = zsplit(changed.stdout)
         return self._worktree
 
     def tracked(self) -> list[str]:

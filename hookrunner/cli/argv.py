@@ -2,61 +2,45 @@
 
 A git hook runs on every commit, and click costs about a fifth of a no-op
 run's time to import. The command lines that hooks, pre-commit and people
-type every day are read here; anything else (help, ``--version``, other
-subcommands, combined short flags, a value that looks like an option, any
-mistake) returns None and click reads it, so its messages and exit codes
-stay the only ones. ``tests/argv_test.py`` checks that both read every
-command line this module accepts the same way.
+type every day are read here, from the same option table click's parser is
+built from (:data:`hookrunner.cli.options.RUN_OPTIONS`); anything else (help,
+``--version``, other subcommands, combined short flags, a value that looks
+like an option, any mistake) returns None and click reads it, so its
+messages and exit codes stay the only ones. ``tests/argv_test.py`` checks
+that both read every command line this module accepts the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hookrunner.cli.options import RunOptions
+from hookrunner.cli.options import RUN_OPTIONS, Option, RunOptions
 
 SUBCOMMANDS = frozenset({"run", "list", "install", "uninstall", "init", "cache"})
 
-_FLAGS = {
-    "-a": ("all_files", True),
-    "--all-files": ("all_files", True),
-    "--fail-fast": ("fail_fast", True),
-    "--no-fail-fast": ("fail_fast", False),
-    "-v": ("verbose", True),
-    "--verbose": ("verbose", True),
-    "-q": ("quiet", True),
-    "--quiet": ("quiet", True),
-    "--dry-run": ("dry_run", True),
-    "--no-cache": ("no_cache", True),
-}
-_VALUES = {
-    "--hook": "hook",
-    "--from-ref": "from_ref",
-    "--to-ref": "to_ref",
-    "-j": "jobs",
-    "--jobs": "jobs",
-    "--json": "json_path",
-    "--trace": "trace_path",
-    "--color": "color",
-    "--config": "config_path",
-}
-_MULTIPLE = {"--only": "only", "--skip": "skip", "--stage": "stages"}
-_CHOICES = {
-    "hook": ("pre-commit", "pre-push", "manual"),
-    "color": ("auto", "always", "never"),
-    "stages": ("format", "lint", "test"),
+_BY_FLAG: dict[str, tuple[Option, bool]] = {
+    **{flag: (option, True) for option in RUN_OPTIONS for flag in option.flags},
+    **{flag: (option, False) for option in RUN_OPTIONS for flag in option.off},
 }
 
 
-def parse_run(args: Sequence[str]) -> RunOptions | None:
-    """The options of a plain ``hookrunner [run] ...`` line, or None for click."""
-    args = list(args)
-    if args and args[0] == "run":
-        args = args[1:]
-    elif args and args[0] in SUBCOMMANDS:
-        return None
+class _Unread(Exception):
+    """This command line is click's to read."""
+
+
+def _value(option: Option, value: str) -> object:
+    if option.choices and value not in option.choices:
+        raise _Unread
+    if option.kind == "jobs":
+        if not value.isdigit() or int(value) < 1:
+            raise _Unread
+        return int(value)
+    return value
+
+
+def _read(args: list[str]) -> RunOptions:
     values: dict[str, object] = {}
-    lists: dict[str, list[str]] = {"only": [], "skip": [], "stages": []}
+    lists: dict[str, list[str]] = {o.field: [] for o in RUN_OPTIONS if o.kind == "multiple"}
     files: list[str] = []
     i = 0
     while i < len(args):
@@ -69,34 +53,37 @@ def parse_run(args: Sequence[str]) -> RunOptions | None:
             files.append(arg)
             continue
         name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in _FLAGS and not eq:
-            key, flag = _FLAGS[name]
-            values[key] = flag
+        option, on = _BY_FLAG.get(name) or (None, True)
+        if option is None:
+            raise _Unread
+        if option.kind in ("flag", "switch"):
+            if eq:
+                raise _Unread
+            values[option.field] = on
             continue
-        if name not in _VALUES and name not in _MULTIPLE:
-            return None
         if eq:
             value = inline
         elif i < len(args) and (args[i] == "-" or not args[i].startswith("-")):
             value = args[i]
             i += 1
         else:
-            return None
-        key = _VALUES.get(name) or _MULTIPLE[name]
-        if key in _CHOICES and value not in _CHOICES[key]:
-            return None
-        if key == "jobs":
-            if not value.isdigit() or int(value) < 1:
-                return None
-            values[key] = int(value)
-        elif key in lists:
-            lists[key].append(value)
+            raise _Unread
+        if option.kind == "multiple":
+            lists[option.field].append(str(_value(option, value)))
         else:
-            values[key] = value
-    return RunOptions(
-        files=tuple(files),
-        only=tuple(lists["only"]),
-        skip=tuple(lists["skip"]),
-        stages=tuple(lists["stages"]),
-        **values,  # type: ignore[arg-type]
-    )
+            values[option.field] = _value(option, value)
+    fields = {name: tuple(found) for name, found in lists.items()}
+    return RunOptions(files=tuple(files), **fields, **values)  # type: ignore[arg-type]
+
+
+def parse_run(args: Sequence[str]) -> RunOptions | None:
+    """The options of a plain ``hookrunner [run] ...`` line, or None for click."""
+    args = list(args)
+    if args and args[0] == "run":
+        args = args[1:]
+    elif args and args[0] in SUBCOMMANDS:
+        return None
+    try:
+        return _read(args)
+    except _Unread:
+        return None

@@ -15,10 +15,8 @@ from typing import Any
 import click
 
 from hookrunner import __version__
+from hookrunner.cli.options import RUN_OPTIONS, Option, RunOptions
 from hookrunner.errors import HookrunnerError
-
-HOOK_CHOICES = ("pre-commit", "pre-push", "manual")
-STAGE_CHOICES = ("format", "lint", "test")
 
 
 class _UserError(click.ClickException):
@@ -68,31 +66,40 @@ def main(args: Sequence[str]) -> None:
 # -- run ---------------------------------------------------------------------
 
 
+def _click_option(option: Option) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The click form of one row of the option table."""
+    declared = [*option.flags, option.field]
+    if option.kind == "switch":
+        declared = ["/".join([*option.flags, *option.off]), option.field]
+        return click.option(*declared, default=None, help=option.help)
+    if option.kind == "flag":
+        return click.option(*declared, is_flag=True, help=option.help)
+    kind: Any = click.Choice(option.choices) if option.choices else None
+    if option.kind == "jobs":
+        kind = click.IntRange(min=1)
+    default = RunOptions._field_defaults[option.field]
+    return click.option(
+        *declared,
+        type=kind,
+        multiple=option.kind == "multiple",
+        default=default if default is not None else None,
+        metavar=option.metavar,
+        help=option.help,
+    )
+
+
+def _run_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(RUN_OPTIONS):
+        func = _click_option(option)(func)
+    return func
+
+
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("-a", "--all-files", is_flag=True, help="Run on every tracked file.")
-@click.option("--hook", type=click.Choice(HOOK_CHOICES), help="Which git hook this run is.")
-@click.option("--from-ref", help="With --to-ref: run on the files changed between the refs.")
-@click.option("--to-ref", help="With --from-ref: run on the files changed between the refs.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Most tasks running at once.")
-@click.option("--fail-fast/--no-fail-fast", default=None, help="Stop at the first failure.")
-@click.option("--only", multiple=True, metavar="NAME", help="Run only this task (repeatable).")
-@click.option("--skip", multiple=True, metavar="NAME", help="Skip this task (repeatable).")
-@click.option(
-    "--stage", "stages", multiple=True, type=click.Choice(STAGE_CHOICES), help="Only this stage."
-)
-@click.option("-v", "--verbose", is_flag=True, help="Show every task's output.")
-@click.option("-q", "--quiet", is_flag=True, help="Show only problems and the summary.")
-@click.option("--json", "json_path", metavar="PATH", help="Write a JSON report (- for stdout).")
-@click.option("--trace", "trace_path", metavar="PATH", help="Write a Chrome trace file.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--dry-run", is_flag=True, help="Show what would run, and why tasks are skipped.")
-@click.option("--no-cache", is_flag=True, help="Run every task, even on content that passed.")
+@_run_options
 def run(**options: Any) -> None:
     """Run the configured tasks on FILES, the staged files, or --all-files."""
     from hookrunner.cli.full import run_session
-    from hookrunner.cli.options import RunOptions
 
     sys.exit(run_session(RunOptions(**options)))
 

@@ -1,4 +1,10 @@
-"""One ``hookrunner run``: repository, config, files, plan, safety, execution, report."""
+"""The full run: repository, files, hidden unstaged work, configuration, plan,
+cache, tasks, report.
+
+Each step that changes something the user owns is a ``with`` block that
+undoes it: the repository lock, then the hidden unstaged work. The report is
+printed once both are given back, so another run may start meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -7,85 +13,42 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple
 
-from hookrunner.cli.options import (
-    RunOptions,
-    conclude,
+from hookrunner.cli.options import RunOptions
+from hookrunner.cli.output import check_paths, conclude, output_of, printer_for
+from hookrunner.cli.scope import (
+    FileSet,
+    files_of_run,
     hook_of,
-    output_of,
-    printer_for,
-    selection_of,
+    push_ref_lines,
+    task_choice,
     task_environment,
     under_pre_commit,
+    without_running,
 )
 from hookrunner.config import load_config
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
 from hookrunner.model import Config
-from hookrunner.plan import PlannedTask, build_plan, expected_order, skipped_result
-from hookrunner.report import (
-    TaskResult,
-    exit_code_of,
-)
+from hookrunner.plan import PlannedTask, build_plan, expected_order
+from hookrunner.report import Printer, TaskResult, exit_code_of
 
 if TYPE_CHECKING:
     from hookrunner.cache.contents import Contents, Keyer, Store
     from hookrunner.cli.invoke import Runner
 
 
-def load(config_path: str | None) -> tuple[git.Repo, Config]:
+def config_path(repo: git.Repo, option: str | None) -> Path:
+    return Path(option) if option else repo.root / "pyproject.toml"
+
+
+def load(option: str | None) -> tuple[git.Repo, Config]:
     repo = git.find_repo()
-    path = Path(config_path) if config_path else repo.root / "pyproject.toml"
-    return repo, load_config(path, repo.root)
-
-
-class FileSet(NamedTuple):
-    files: list[str]
-    staged: bool  # the files are the index's: unstaged work must be hidden
-    records: list[tuple[str, str, str, str]] | None = None  # the index, when it was read
-
-
-def _from_cwd(repo: git.Repo, names: tuple[str, ...]) -> list[str]:
-    cwd = Path.cwd()
-    result = []
-    for name in names:
-        full = Path(os.path.abspath(cwd / name))
-        try:
-            result.append(full.relative_to(repo.root).as_posix())
-        except ValueError:
-            raise HookrunnerError(f"{name}: outside the repository {repo.root}") from None
-    return list(dict.fromkeys(result))
-
-
-def files_of_run(
-    repo: git.Repo, options: RunOptions, hook: str, env: Mapping[str, str], stdin: TextIO
-) -> FileSet:
-    if bool(options.from_ref) != bool(options.to_ref):
-        raise HookrunnerError("--from-ref and --to-ref go together")
-    if options.files:
-        return FileSet(_from_cwd(repo, options.files), staged=False)
-    if options.all_files:
-        # The cache needs the blob ids too: one ls-files serves both.
-        records = git.index_records(repo)
-        return FileSet(list(git.index_entries(records)), staged=False, records=records)
-    if options.from_ref and options.to_ref:
-        return FileSet(git.changed_files(repo, options.from_ref, options.to_ref), staged=False)
-    if under_pre_commit(env) and env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
-        files = git.changed_files(repo, env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"])
-        return FileSet(files, staged=False)
-    if hook == "pre-push":
-        if stdin.isatty():
-            raise HookrunnerError(
-                "--hook pre-push reads git's ref lines on stdin; run by hand, "
-                "give --from-ref and --to-ref"
-            )
-        remote = env.get("HOOKRUNNER_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_NAME") or "origin"
-        return FileSet(git.pushed_files(repo, stdin.read(), remote), staged=False)
-    return FileSet(git.staged_files(repo), staged=True)
+    return repo, load_config(config_path(repo, option), repo.root)
 
 
 def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> str:
@@ -115,98 +78,143 @@ def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> st
     return "\n".join(lines) + "\n"
 
 
-def run_session(options: RunOptions, stdin: TextIO | None = None) -> int:
+class _Ran(NamedTuple):
+    """What the tasks did, to be reported once the work tree is the user's again."""
+
+    results: list[TaskResult]
+    code: int
+    printer: Printer
+    jobs: int
+    durations: dict[str, float]
+    store: Store | None
+
+
+def run_session(options: RunOptions, ref_lines: str | None = None) -> int:
+    """Run the tasks and report; ``ref_lines``: git's pre-push lines, when already read."""
     started = time.perf_counter()
-    repo, config = load(options.config_path)
-    pre_commit = under_pre_commit(os.environ)
-    with contextlib.ExitStack() as stack:
-        # pre-commit guards the work tree itself; a dry run does not touch it.
-        if not pre_commit and not options.dry_run:
-            from hookrunner.git import staged_files_only as staged
+    check_paths(options)
+    repo = git.find_repo()
+    hook = hook_of(options, os.environ)
+    if ref_lines is None:
+        ref_lines = push_ref_lines(options, hook, os.environ, sys.stdin)
+    # pre-commit guards the work tree itself; a dry run does not touch it.
+    guarded = not under_pre_commit(os.environ) and not options.dry_run
+    with _locked(repo, guarded):
+        ran = _run_locked(repo, options, hook, ref_lines, started, guarded)
+    if ran is None:
+        return 0
+    conclude(ran.printer, ran.results, ran.code, started, ran.jobs, options)
+    from hookrunner.cache.history import save_durations
 
-            stack.enter_context(staged.repo_lock(repo))
-            message = staged.recover_leftover(repo)
-            if message:
-                print(message, file=sys.stderr)
-        code = _run_locked(repo, config, options, stdin or sys.stdin, stack, started)
-    return code
+    save_durations(repo.common_dir, ran.durations, ran.results)
+    if ran.store is not None and ran.store.written:
+        ran.store.prune()
+    return ran.code
 
 
-def _run_locked(
-    repo: git.Repo,
-    config: Config,
-    options: RunOptions,
-    stdin: TextIO,
-    stack: contextlib.ExitStack,
-    started: float,
-) -> int:
-    env_in = os.environ
-    pre_commit = under_pre_commit(env_in)
-    hook = hook_of(options, env_in)
-    fileset = files_of_run(repo, options, hook, env_in, stdin)
-    hide = fileset.staged and not pre_commit and not options.dry_run
-    if hide and git.unmerged_files(repo):
+@contextlib.contextmanager
+def _locked(repo: git.Repo, guarded: bool) -> Iterator[None]:
+    """The repository lock, and any work a killed run left hidden put back."""
+    if not guarded:
+        yield
+        return
+    from hookrunner.git.lock import repo_lock
+    from hookrunner.git.staged_files_only import recover_leftover
+
+    with repo_lock(repo.git_dir):
+        message = recover_leftover(repo)
+        if message:
+            print(message, file=sys.stderr)
+        yield
+
+
+@contextlib.contextmanager
+def _hidden(repo: git.Repo, hide: bool) -> Iterator[None]:
+    """Unstaged work out of the tasks' sight (and back afterwards) when ``hide``."""
+    if not hide:
+        yield
+        return
+    if git.unmerged_files(repo):
         raise HookrunnerError(
             "unmerged files (a merge is in progress): resolve the conflicts and "
             "stage them before running hookrunner"
         )
-    from hookrunner.cache.history import load_durations, save_durations
+    from hookrunner.git.staged_files_only import unstaged_changes_hidden
+
+    with unstaged_changes_hidden(repo):
+        yield
+
+
+def _run_locked(
+    repo: git.Repo,
+    options: RunOptions,
+    hook: str,
+    ref_lines: str,
+    started: float,
+    guarded: bool,
+) -> _Ran | None:
+    view = git.Subprocess(repo)
+    fileset = files_of_run(view, options, hook, os.environ, ref_lines)
+    # Hidden before the configuration is read and the plan is made: a commit is
+    # judged by what it commits, and file types are read from the files.
+    with _hidden(repo, fileset.staged and guarded):
+        config = load_config(config_path(repo, options.config_path), repo.root)
+        return _run_tasks(repo, view, config, options, hook, fileset, started)
+
+
+def _run_tasks(
+    repo: git.Repo,
+    view: git.Subprocess,
+    config: Config,
+    options: RunOptions,
+    hook: str,
+    fileset: FileSet,
+    started: float,
+) -> _Ran | None:
+    from hookrunner.cache.history import load_durations
     from hookrunner.engine.xargs import max_length
 
     env = task_environment(hook, options)
-    selection = selection_of(config, options, hook)
     durations = load_durations(repo.common_dir)
+    classifier = Classifier(repo.root, fileset.files)
+    choice = task_choice(config, options, hook, fileset)
+    plan = build_plan(config, classifier, choice, max_length(env))
+    if options.dry_run:
+        output_of(options).write(describe_plan(plan, durations))
+        return None
+    printer = printer_for(options, len(plan))
+    cache = None
+    if not options.no_cache:
+        cache = _cache_for(plan, repo, config, env, view, fileset.staged, classifier)
+    store, keyers = (cache[0], cache[2]) if cache is not None else (None, {})
     jobs = options.jobs or config.jobs
+    results = without_running(plan, store, keyers, started)
+    if results is not None:
+        for result in results:
+            printer.task_finished(result)
+        return _Ran(results, exit_code_of(results), printer, jobs, durations, store)
+    from hookrunner.cli.invoke import Runner
+
+    runner = Runner(
+        plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+    )
+    fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
+    try:
+        results = _execute(runner, jobs, fail_fast)
+    except (KeyboardInterrupt, SystemExit) as exc:
+        from hookrunner.engine.signals import exit_code
+
+        return _Ran(runner.results, exit_code(exc), printer, jobs, durations, store)
     restaged: frozenset[str] = frozenset()
-    interrupted: BaseException | None = None
-    with contextlib.ExitStack() as hidden:
-        if hide:
-            # Hidden before the plan: the file types that choose a task's files
-            # are read from the files, which must be the staged ones (a staged
-            # file deleted in the work tree is still checked).
-            from hookrunner.git import staged_files_only as staged
+    if fileset.staged or (under_pre_commit(os.environ) and hook == "pre-commit"):
+        restaged = _restage(repo, plan, results)
+    return _Ran(results, exit_code_of(results, restaged), printer, jobs, durations, store)
 
-            hidden.enter_context(staged.unstaged_changes_hidden(repo))
-        classifier = Classifier(repo.root, fileset.files)
-        plan = build_plan(config, classifier, selection, max_length(env))
-        if options.dry_run:
-            output_of(options).write(describe_plan(plan, durations))
-            return 0
-        printer = printer_for(options, len(plan))
-        cache = (
-            None if options.no_cache else _cache_for(plan, repo, config, env, fileset, classifier)
-        )
-        results = _all_cached(plan, cache, started)
-        if results is not None:
-            for result in results:
-                printer.task_finished(result)
-        else:
-            from hookrunner.cli.invoke import Runner
 
-            runner = Runner(
-                plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
-            )
-            fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-            try:
-                results = _execute(runner, jobs, fail_fast)
-            except (KeyboardInterrupt, SystemExit) as exc:
-                interrupted = exc
-                results = runner.results
-            commit_run = fileset.staged or (pre_commit and hook == "pre-commit")
-            if interrupted is None and commit_run:
-                restaged = _restage(repo, plan, results)
-    # The work tree is the user's again: other runs may go on while we report.
-    stack.close()
-    code = exit_code_of(results, restaged)
-    if isinstance(interrupted, KeyboardInterrupt):
-        code = 130
-    elif isinstance(interrupted, SystemExit):
-        code = interrupted.code if isinstance(interrupted.code, int) else 143
-    conclude(printer, results, code, started, jobs, options)
-    save_durations(repo.common_dir, durations, results)
-    if cache is not None and cache[0].written:
-        cache[0].prune()
-    return code
+def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:
+    from hookrunner.engine.signals import run_held
+
+    return run_held(lambda: runner.execute(jobs, fail_fast))
 
 
 def _cache_for(
@@ -214,7 +222,8 @@ def _cache_for(
     repo: git.Repo,
     config: Config,
     env: Mapping[str, str],
-    fileset: FileSet,
+    view: git.Subprocess,
+    index_only: bool,
     classifier: Classifier,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
     # Every cached task, not only this run's: the receipt serves other hooks
@@ -226,7 +235,7 @@ def _cache_for(
     from hookrunner.cache.contents import DIRECTORY, Store, keyers
 
     path = env.get("PATH")
-    contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
+    contents, keys = keyers(tasks, repo, config, path, index_only, view.records, classifier)
     _save_receipt(repo, config, classifier, contents, keys)
     if not any(not p.skip and p.task.cache for p in plan):
         return None
@@ -259,56 +268,6 @@ def _save_receipt(
     )
     tracked = classifier.over(list(git.index_entries(records)))
     quick.save_receipt(str(repo.git_dir), name, config, tracked, keys)
-
-
-def _all_cached(
-    plan: list[PlannedTask],
-    cache: tuple[Store, Contents, dict[str, Keyer]] | None,
-    started: float,
-) -> list[TaskResult] | None:
-    """Skipped and cached results for a run where no task has to run, else None."""
-    if all(p.skip for p in plan):
-        return [skipped_result(p) for p in plan]
-    if cache is None:
-        return None
-    from hookrunner.cache.contents import all_cached
-
-    cached = all_cached(plan, cache[0], cache[2], started)
-    if cached is None:
-        return None
-    return [skipped_result(p) for p in plan if p.skip] + cached
-
-
-def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:
-    """``asyncio.run``, except that Ctrl-C or SIGTERM is held while the event
-    loop is built and the run is wrapped in a task: a signal landing in between
-    would leave a half-built loop, or a coroutine never started, whose
-    finalizer prints a traceback over the run's output."""
-    import asyncio
-    import signal
-
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        loop = asyncio.new_event_loop()
-        main = loop.create_task(runner.execute(jobs, fail_fast))
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    try:
-        asyncio.set_event_loop(loop)
-        return loop.run_until_complete(main)
-    finally:
-        try:
-            # As asyncio.run ends: whatever is left is cancelled and awaited
-            # (a task cut short by a signal still stops its processes).
-            left = asyncio.all_tasks(loop)
-            for task in left:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
 
 
 def _restage(repo: git.Repo, plan: list[PlannedTask], results: list[TaskResult]) -> frozenset[str]:

@@ -31,38 +31,41 @@ import contextlib
 import marshal
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from hookrunner.cache.keys import (
     DIRECTORY,
     Keyer,
     Store,
-    all_cached,
     config_name,
     digest,
     disk_ident,
     tool_identity,
 )
-from hookrunner.cli.options import (
-    RunOptions,
-    conclude,
+from hookrunner.cli.options import RunOptions
+from hookrunner.cli.output import check_paths, conclude, printer_for
+from hookrunner.cli.scope import (
+    files_of_run,
     hook_of,
-    printer_for,
-    selection_of,
+    push_ref_lines,
+    reads_push_refs,
+    task_choice,
     task_environment,
     under_pre_commit,
+    without_running,
 )
 from hookrunner.engine.xargs import max_length
+from hookrunner.errors import HookrunnerError
+from hookrunner.files import Classifier
 from hookrunner.git import index as plumbing
+from hookrunner.git.lock import PATCH_PREFIX, repo_lock
+from hookrunner.git.spawn import Spawn
 from hookrunner.model import Config, TaskConfig
 from hookrunner.plan import build_plan
 from hookrunner.report import TaskResult
 
-if TYPE_CHECKING:
-    from hookrunner.files import Classifier
-
-FORMAT = 2
+RECEIPT_FORMAT = 2
 RECEIPTS = "receipts"
 """The receipts' folder inside the cache's."""
 MAX_RECEIPTS = 64
@@ -72,8 +75,8 @@ MAX_RECEIPTS = 64
 class Attempt(NamedTuple):
     code: int | None
     """The run's exit code, or None: the full run must answer."""
-    stdin: str | None = None
-    """What was read from stdin (a pre-push hook's ref lines), for the full run."""
+    ref_lines: str | None = None
+    """A pre-push hook's ref lines, once read from stdin, for the full run."""
 
 
 class Receipt(NamedTuple):
@@ -118,7 +121,7 @@ def _stamp() -> list[object]:
 def receipt_name(
     root: str, config_file: str, config_digest: str, records: Sequence[tuple[str, str, str]]
 ) -> str:
-    head = repr([FORMAT, sys.version, _stamp(), root, config_file, config_digest])
+    head = repr([RECEIPT_FORMAT, sys.version, _stamp(), root, config_file, config_digest])
     # Paths hold no NUL: joined with it, the list cannot be read two ways.
     indexed = "\0".join(f"{mode} {oid} {path}" for mode, oid, path in records)
     return digest(f"{head}\0\0{indexed}".encode("utf-8", "surrogateescape"))
@@ -207,21 +210,6 @@ def _well_formed(receipt: Receipt) -> bool:
     )
 
 
-class _Selected:
-    """Which of the run's files each task's filters keep, from the receipt."""
-
-    def __init__(self, selected: dict[str, list[str]], files: list[str]) -> None:
-        self.selected = selected
-        self.files = files
-
-    def select(self, task: TaskConfig) -> list[str]:
-        kept = self.selected[task.name]
-        if kept == self.files:  # a run on every tracked file
-            return list(kept)
-        keep = set(kept)
-        return [path for path in self.files if path in keep]
-
-
 class _Clean:
     """Blob ids in a work tree that matches its index."""
 
@@ -239,37 +227,44 @@ class _Clean:
         return self.read[path]
 
 
-@contextlib.contextmanager
-def _lock(git_dir: str) -> Iterator[bool]:
-    """The repository lock if it is free at once (True), as ``staged.repo_lock`` takes it."""
-    fd = plumbing.open_lock(git_dir)
-    try:
-        if not plumbing.try_lock(fd):
-            yield False
-            return
-        plumbing.sign_lock(fd)
-        yield True
-    finally:
-        os.close(fd)
+OPTION_USE = {
+    "files": "full",
+    "all_files": "same",
+    "hook": "same",
+    "from_ref": "same",
+    "to_ref": "same",
+    "jobs": "same",
+    "fail_fast": "same",
+    "only": "full",
+    "skip": "full",
+    "stages": "full",
+    "verbose": "same",
+    "quiet": "same",
+    "json_path": "same",
+    "trace_path": "same",
+    "color": "same",
+    "config_path": "same",
+    "dry_run": "full",
+    "no_cache": "full",
+}
+"""How the quick path treats each :class:`RunOptions` field: ``same`` (read by
+the code the full run uses), or ``full`` (a run that sets it is the full run's).
+A test checks that every field is here."""
 
 
-def _eligible(options: RunOptions) -> bool:
-    return not (
-        options.files
-        or options.only
-        or options.skip
-        or options.stages
-        or options.dry_run
-        or options.no_cache
-        or bool(options.from_ref) != bool(options.to_ref)
+def _needs_full_run(options: RunOptions) -> bool:
+    defaults = RunOptions._field_defaults
+    return (
+        any(getattr(options, name) != defaults[name] for name, use in OPTION_USE.items()
+            if use == "full")
         or os.environ.get("HOOKRUNNER_QUICK") == "0"
         or under_pre_commit(os.environ)
-    )
+    )  # fmt: skip
 
 
 def attempt(options: RunOptions, started: float) -> Attempt:
     """Answer the run from the cache, or say that the full run must."""
-    if not _eligible(options):
+    if _needs_full_run(options):
         return Attempt(None)
     repo = plumbing.find(os.getcwd(), os.environ)
     if repo is None:
@@ -285,62 +280,46 @@ def attempt(options: RunOptions, started: float) -> Attempt:
         os.utime(_receipt_path(repo.git_dir, _seen(config_digest)))
     except OSError:
         return Attempt(None)
-    if any(name.startswith(plumbing.PATCH_PREFIX) for name in os.listdir(repo.git_dir)):
+    if any(name.startswith(PATCH_PREFIX) for name in os.listdir(repo.git_dir)):
         return Attempt(None)
+    check_paths(options)
     hook = hook_of(options, os.environ)
-    stdin = None
-    if hook == "pre-push" and not options.from_ref and not options.all_files:
-        if sys.stdin.isatty():
-            return Attempt(None)
-        stdin = sys.stdin.read()
-    with _lock(repo.git_dir) as locked:
+    if reads_push_refs(options, hook, os.environ) and sys.stdin.isatty():
+        return Attempt(None)  # the full run says what to do instead
+    ref_lines = push_ref_lines(options, hook, os.environ, sys.stdin)
+    with repo_lock(repo.git_dir, wait=None) as locked:
         config_at = (config_path, config_digest)
-        answer = _answer(repo, options, hook, stdin, config_at, started) if locked else None
+        answer = _answer(repo, options, hook, ref_lines, config_at, started) if locked else None
     if answer is None:
-        return Attempt(None, stdin)
+        return Attempt(None, ref_lines)
     # The lock is the user's again, as in a full run, before anything is shown.
     results, total, jobs = answer
     printer = printer_for(options, total)
     for result in results:
         printer.task_finished(result)
-    return Attempt(conclude(printer, results, 0, started, jobs, options).exit_code, stdin)
+    return Attempt(conclude(printer, results, 0, started, jobs, options).exit_code, ref_lines)
 
 
-def _run_files(
-    repo: plumbing.Repository, options: RunOptions, stdin: str | None, paths: list[str]
-) -> list[str] | None:
-    """The files a full run would be given (``files_of_run``), or None."""
-    if options.all_files:
-        return paths
-    diffs: list[tuple[str, ...]] = []
-    if options.from_ref and options.to_ref:
-        diffs.append((f"{options.from_ref}...{options.to_ref}",))
-    elif stdin is not None:
-        for line in stdin.splitlines():
-            parts = line.split()
-            if len(parts) != 4 or set(parts[1]) == {"0"}:
-                continue
-            if set(parts[3]) == {"0"}:  # a new branch: git must tell what is new
-                return None
-            diffs.append((f"{parts[3]}...{parts[1]}",))
-    else:
-        diffs.append(("--cached",))
-    files: list[str] = []
-    for args in diffs:
-        out = plumbing.git_output(
-            repo.root, "diff", *plumbing.NAME_DIFF, plumbing.NOT_DELETED, *args
-        )
-        if out is None:
-            return None
-        files += plumbing.zsplit(out)
-    return list(dict.fromkeys(files))
+class _IndexView(Spawn):
+    """The quick path's :class:`hookrunner.cli.scope.View`: the index it read
+    itself, and a work tree known to match it."""
+
+    def __init__(self, root: str, index: plumbing.Index) -> None:
+        super().__init__(root)
+        self.paths = [entry.path for entry in index.entries]
+
+    def tracked(self) -> list[str]:
+        return list(self.paths)
+
+    def missing(self) -> set[str]:
+        return set()
 
 
 def _answer(
     repo: plumbing.Repository,
     options: RunOptions,
     hook: str,
-    stdin: str | None,
+    ref_lines: str,
     config_at: tuple[str, str],
     started: float,
 ) -> tuple[list[TaskResult], int, int] | None:
@@ -350,10 +329,14 @@ def _answer(
     index = plumbing.clean_index(repo, os.environ)
     if index is None:
         return None
-    tracked = [e.path for e in index.entries]
-    files = _run_files(repo, options, stdin, tracked)
+    view = _IndexView(repo.root, index)
+    try:
+        fileset = files_of_run(view, options, hook, os.environ, ref_lines)
+    except HookrunnerError:
+        return None  # the full run says what went wrong
+    files = fileset.files
     # The receipt knows tracked files only (a pushed file the index lacks is news).
-    if files is None or not set(files).issubset(tracked):
+    if not set(files).issubset(view.paths):
         return None
     config_file = config_name(config_path, repo.root)
     name = receipt_name(repo.root, config_file, config_digest, index.records())
@@ -370,8 +353,8 @@ def _answer(
     env = task_environment(hook, options)
     plan = build_plan(
         config,
-        _Selected(receipt.selected, files),
-        selection_of(config, options, hook),
+        Classifier(repo.root, files, known=receipt.selected),
+        task_choice(config, options, hook, fileset),
         max_length(env),
     )
     idents = _Clean(repo.root, {e.path: e.oid for e in index.entries})
@@ -388,9 +371,7 @@ def _answer(
         if t.cache and t.name in receipt.scope
     }
     store = Store(os.path.join(repo.git_dir, DIRECTORY))
-    results = all_cached(plan, store, keyers, started)
+    results = without_running(plan, store, keyers, started)
     if results is None:
         return None
-    from hookrunner.plan import skipped_result
-
-    return [skipped_result(p) for p in plan if p.skip] + results, len(plan), options.jobs or jobs
+    return results, len(plan), options.jobs or jobs

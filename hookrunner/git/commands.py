@@ -1,4 +1,4 @@
-"""Git plumbing: which repository, which files, and staging fixed files.
+"""git as the full run asks it: which repository, the index, staging fixed files.
 
 Every call reads machine output (``-z``, ``--no-ext-diff``, ``--no-color``)
 so user settings such as ``diff.external`` or ``color.diff=always`` cannot
@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from hookrunner.errors import HookrunnerError
-from hookrunner.git.index import NAME_DIFF as _NAME_DIFF
-from hookrunner.git.index import NOT_DELETED as _NOT_DELETED
-from hookrunner.git.index import zsplit as zsplit
-
-ZERO_SHA = "0" * 40
+from hookrunner.git.changes import NAME_DIFF, unique, zsplit
 
 
 class Repo(NamedTuple):
@@ -34,7 +30,7 @@ def _environ() -> dict[str, str]:
     return {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
 
 
-def run(
+def call(
     repo: Repo, *args: str, input: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git at the repository root; a failure raises HookrunnerError when ``check``."""
@@ -57,10 +53,6 @@ def run(
 def _first_line(stderr: bytes) -> str:
     lines = os.fsdecode(stderr).strip().splitlines()
     return lines[0] if lines else "no error message"
-
-
-def _unique(names: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(names))
 
 
 def find_repo(cwd: Path | None = None) -> Repo:
@@ -87,7 +79,7 @@ def find_repo(cwd: Path | None = None) -> Repo:
 def index_records(repo: Repo) -> list[tuple[str, str, str, str]]:
     """(mode, blob id, stage, path) for every index entry, in ``ls-files`` order."""
     records = []
-    for record in zsplit(run(repo, "ls-files", "-s", "-z").stdout):
+    for record in zsplit(call(repo, "ls-files", "-s", "-z").stdout):
         meta, _, path = record.partition("\t")
         mode, oid, stage = meta.split()
         records.append((mode, oid, stage, path))
@@ -99,69 +91,13 @@ def index_entries(records: Sequence[tuple[str, str, str, str]]) -> dict[str, str
     return {path: oid for _mode, oid, _stage, path in records}
 
 
-def staged_files(repo: Repo) -> list[str]:
-    return zsplit(run(repo, "diff", "--cached", *_NAME_DIFF, _NOT_DELETED).stdout)
-
-
-def changed_files(repo: Repo, from_ref: str, to_ref: str) -> list[str]:
-    proc = run(repo, "diff", *_NAME_DIFF, _NOT_DELETED, f"{from_ref}...{to_ref}", check=False)
-    if proc.returncode != 0:
-        # Unrelated histories have no merge base: compare the two trees instead.
-        proc = run(repo, "diff", *_NAME_DIFF, _NOT_DELETED, from_ref, to_ref)
-    return zsplit(proc.stdout)
-
-
-def _is_commit(repo: Repo, sha: str) -> bool:
-    return run(repo, "cat-file", "-e", f"{sha}^{{commit}}", check=False).returncode == 0
-
-
-def _new_branch_files(repo: Repo, local_sha: str, remote: str) -> list[str]:
-    # The oldest commit the remote lacks tells where the pushed work starts;
-    # --parents gives its parent in the same call.
-    out = run(
-        repo,
-        "rev-list",
-        "--topo-order",
-        "--reverse",
-        "--parents",
-        local_sha,
-        "--not",
-        f"--remotes={remote}",
-    ).stdout.decode()
-    if not out.strip():
-        return []
-    _oldest, *parents = out.splitlines()[0].split()
-    if parents:
-        return changed_files(repo, parents[0], local_sha)
-    # The push starts with a root commit: everything in it is new to the remote.
-    out_tree = run(repo, "ls-tree", "-r", "-z", "--name-only", "--full-tree", local_sha).stdout
-    return zsplit(out_tree)
-
-
-def pushed_files(repo: Repo, stdin: str, remote: str) -> list[str]:
-    """The files changed by a push, from the ref lines git gives a pre-push hook."""
-    files: list[str] = []
-    for line in stdin.splitlines():
-        parts = line.split()
-        if len(parts) != 4:
-            continue
-        _local_ref, local_sha, _remote_ref, remote_sha = parts
-        if set(local_sha) == {"0"}:
-            continue
-        if set(remote_sha) != {"0"} and _is_commit(repo, remote_sha):
-            files += changed_files(repo, remote_sha, local_sha)
-        else:
-            files += _new_branch_files(repo, local_sha, remote)
-    return _unique(files)
-
-
 def unmerged_files(repo: Repo) -> list[str]:
-    out = run(repo, "diff", *_NAME_DIFF, "--diff-filter=U").stdout
-    return _unique(zsplit(out))
+    out = call(repo, "diff", *NAME_DIFF, "--diff-filter=U").stdout
+    return unique(zsplit(out))
 
 
 def config_value(repo: Repo, key: str) -> str | None:
-    proc = run(repo, "config", "--get", key, check=False)
+    proc = call(repo, "config", "--get", key, check=False)
     return os.fsdecode(proc.stdout).rstrip("\n") if proc.returncode == 0 else None
 
 
@@ -172,10 +108,38 @@ def pathspec_input(files: Sequence[str]) -> bytes:
 
 def stage(repo: Repo, files: Sequence[str]) -> None:
     if files:
-        run(
+        call(
             repo,
             "add",
             "--pathspec-from-file=-",
             "--pathspec-file-nul",
             input=pathspec_input(files),
         )
+
+
+class Subprocess:
+    """The full run's :class:`hookrunner.cli.scope.View`: git through :func:`call`."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.records: list[tuple[str, str, str, str]] | None = None
+        """The index as :func:`index_records` reads it, once read."""
+
+    @property
+    def root(self) -> str:
+        return str(self.repo.root)
+
+    def tracked(self) -> list[str]:
+        if self.records is None:
+            self.records = index_records(self.repo)
+        return list(index_entries(self.records))
+
+    def missing(self) -> set[str]:
+        return set(zsplit(self.output("ls-files", "--deleted", "-z")))
+
+    def output(self, *args: str) -> bytes:
+        return call(self.repo, *args).stdout
+
+    def try_output(self, *args: str) -> bytes | None:
+        proc = call(self.repo, *args, check=False)
+        return proc.stdout if proc.returncode == 0 else None

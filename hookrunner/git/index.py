@@ -1,10 +1,11 @@
-"""What a run answered from the cache reads of git, without subprocess or pathlib.
+"""The index file read directly, and the repository found without asking git.
+
+A run answered from the cache reads these without subprocess or pathlib:
 
 - the repository, found the way git finds it when nothing in the environment
   says otherwise;
 - the index file, read directly (versions 2 to 4), with each entry's stat
-  data, so that a file can be known unchanged without reading it;
-- the output of a read-only git command, from a small ``posix_spawn``.
+  data, so that a file can be known unchanged without reading it.
 
 Anything out of the ordinary (a ``.git`` file, a split or sparse index,
 SHA-256 objects, flags such as skip-worktree) is reported as None: the
@@ -14,7 +15,6 @@ caller then takes the ordinary path through ``git`` itself.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import stat
 import struct
@@ -23,16 +23,6 @@ from collections.abc import Generator, Mapping
 from typing import NamedTuple
 
 from hookrunner.cache.keys import blob_id
-
-# Names under the ACMRT filter exist in the work tree: a type change (file to
-# symlink) is still a path a tool can look at; deletions are never passed on.
-NOT_DELETED = "--diff-filter=ACMRT"
-NAME_DIFF = ("--name-only", "-z", "--no-ext-diff", "--no-color", "--no-textconv")
-
-LOCK_NAME = "hookrunner.lock"
-"""In the git directory: held by the run that may change the work tree."""
-PATCH_PREFIX = "hookrunner-patch-"
-"""In the git directory: unstaged work saved by a run (``<prefix><pid>.patch``)."""
 
 # Where git would find the repository from the environment instead of from
 # the folders, or settings given for this command only (``git -c``): with any
@@ -73,26 +63,6 @@ _ASSUME_VALID, _EXTENDED = 0x8000, 0x4000
 _NAME_MASK = 0x0FFF
 _U32 = 0xFFFFFFFF
 _NS = 1_000_000_000
-
-
-def open_lock(git_dir: str) -> int:
-    """The repository lock's file, opened (see :data:`LOCK_NAME`)."""
-    return os.open(os.path.join(git_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
-
-
-def try_lock(fd: int) -> bool:
-    """Lock the file ``fd`` if no one holds it now; the kernel drops it if we die."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def sign_lock(fd: int) -> None:
-    """Leave our pid in the lock's file, for a run that waits to name us."""
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
 
 class Repository(NamedTuple):
@@ -306,40 +276,3 @@ def _same(folder: int, written: tuple[int, int], entry: IndexEntry) -> bool:
             return blob_id(file.read()) == entry.oid
     except OSError:
         return False
-
-
-def zsplit(out: bytes) -> list[str]:
-    return [os.fsdecode(part) for part in out.split(b"\0") if part]
-
-
-def git_output(root: str, *args: str) -> bytes | None:
-    """What ``git args...`` prints at ``root``, or None if it fails.
-
-    The child is always waited for, also when a signal interrupts the read.
-    """
-    argv = ["git", "-C", root, "-c", "core.quotepath=false", *args]
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.posix_spawnp(
-            "git",
-            argv,
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, write_end, 1),
-                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-            ],
-        )
-    except OSError:
-        os.close(read_end)
-        return None
-    finally:
-        os.close(write_end)
-    chunks = []
-    try:
-        while chunk := os.read(read_end, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        _, status = os.waitpid(pid, 0)
-    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from hookrunner.errors import HookrunnerError
 from hookrunner.git import commands as git
+from hookrunner.git.changes import zsplit
 from hookrunner.git.commands import Repo
-from hookrunner.git.index import LOCK_NAME, PATCH_PREFIX, open_lock, sign_lock, try_lock
+from hookrunner.git.lock import PATCH_PREFIX, try_lock
 
 PATCH_GLOB = f"{PATCH_PREFIX}*.patch"
 ROLLBACK_WARNING = (
@@ -65,8 +66,8 @@ class _Saved:
 
 
 def _unstaged(repo: Repo) -> list[tuple[str, str]]:
-    out = git.run(repo, *_DIFF, "--name-status", "-z").stdout
-    fields = git.zsplit(out)
+    out = git.call(repo, *_DIFF, "--name-status", "-z").stdout
+    fields = zsplit(out)
     return list(zip(fields[::2], fields[1::2], strict=True))
 
 
@@ -79,16 +80,16 @@ def _read(path: Path) -> bytes | None:
 def _checkout(repo: Repo, files: Sequence[str]) -> None:
     # checkout-index rather than `git checkout -- paths`: it runs no
     # post-checkout hook and never recurses into submodules.
-    git.run(repo, "checkout-index", "-f", "-u", "-z", "--stdin", input=git.pathspec_input(files))
+    git.call(repo, "checkout-index", "-f", "-u", "-z", "--stdin", input=git.pathspec_input(files))
 
 
 def _apply(repo: Repo, patch: Path, *flags: str) -> bool:
     args = ("apply", "--whitespace=nowarn", *flags, str(patch))
-    if git.run(repo, *args, check=False).returncode == 0:
+    if git.call(repo, *args, check=False).returncode == 0:
         return True
     # git can fail to match a CRLF file it converted while diffing; without
     # the conversion the patch applies.
-    return git.run(repo, "-c", "core.autocrlf=false", *args, check=False).returncode == 0
+    return git.call(repo, "-c", "core.autocrlf=false", *args, check=False).returncode == 0
 
 
 def _manual_restore_error(
@@ -112,7 +113,7 @@ def _manual_restore_error(
 def _add_intent_to_add(repo: Repo, files: Sequence[str]) -> None:
     present = [name for name in files if os.path.lexists(repo.root / name)]
     if present:
-        git.run(
+        git.call(
             repo,
             "add",
             "--intent-to-add",
@@ -145,7 +146,7 @@ def _save(repo: Repo, entries: list[tuple[str, str]]) -> _Saved:
         os.write(fd, header)
         if intent_to_add:
             os.fsync(fd)
-            git.run(
+            git.call(
                 repo,
                 "rm",
                 "--cached",
@@ -156,11 +157,11 @@ def _save(repo: Repo, entries: list[tuple[str, str]]) -> _Saved:
             )
             saved.intent_to_add = intent_to_add
         if changed:
-            patch = git.run(repo, *_DIFF, "--binary", "--src-prefix=a/", "--dst-prefix=b/").stdout
+            patch = git.call(repo, *_DIFF, "--binary", "--src-prefix=a/", "--dst-prefix=b/").stdout
             os.write(fd, patch)
             os.fsync(fd)
             saved.changed = changed
-            saved.tree = git.run(repo, "write-tree").stdout.decode().strip()
+            saved.tree = git.call(repo, "write-tree").stdout.decode().strip()
             for name in changed:
                 content = _read(repo.root / name)
                 # git never converts line endings of binary files (a NUL in
@@ -195,7 +196,7 @@ def _put_back(repo: Repo, saved: _Saved) -> str | None:
             if _read(repo.root / name) == content
         }
         if not _apply(repo, saved.path) and not _apply(repo, saved.path, "--reverse", "--check"):
-            git.run(
+            git.call(
                 repo,
                 "reset",
                 "--quiet",
@@ -289,33 +290,3 @@ def recover_leftover(repo: Repo) -> str | None:
         finally:
             os.close(fd)
     return "\n".join(messages) or None
-
-
-def _lock_owner(fd: int) -> str:
-    return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-
-
-@contextmanager
-def repo_lock(repo: Repo, wait: float = 300.0) -> Iterator[None]:
-    """One run at a time touches this work tree; the kernel drops the lock if we die."""
-    path = repo.git_dir / LOCK_NAME
-    fd = open_lock(str(repo.git_dir))
-    try:
-        if not try_lock(fd):
-            owner = _lock_owner(fd)
-            print(
-                f"hookrunner: waiting for another run in this repository (pid {owner})",
-                file=sys.stderr,
-            )
-            deadline = time.monotonic() + wait
-            while not try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise HookrunnerError(
-                        f"another hookrunner run (pid {owner}) still holds {path} after "
-                        f"{wait:g}s; stopping so that two runs never change the work tree at once"
-                    )
-                time.sleep(0.05)
-        sign_lock(fd)
-        yield
-    finally:
-        os.close(fd)

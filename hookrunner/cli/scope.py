@@ -1,0 +1,211 @@
+"""What a run covers, decided the same way by the full run and the quick path:
+the hook it stands for, the files it is given, the environment of its tasks,
+and which tasks the command line chose.
+
+The two front ends differ only in how they ask git (:class:`View`): the full
+run through subprocess, the quick path through its own index reader and a
+small ``posix_spawn``. This module imports nothing costly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
+
+from hookrunner.cli.options import RunOptions
+from hookrunner.errors import HookrunnerError
+from hookrunner.git.changes import Reader, changed_files, pushed_files, staged_files, unique
+from hookrunner.model import HOOKS, Config
+from hookrunner.plan import PlannedTask, TaskChoice, skipped_result
+from hookrunner.report import TaskResult
+
+if TYPE_CHECKING:
+    from hookrunner.cache.keys import Keyer, Store
+
+
+class View(Reader, Protocol):
+    """How one front end reads the repository."""
+
+    @property
+    def root(self) -> str:
+        """The work tree's top folder."""
+
+    def tracked(self) -> list[str]:
+        """Every tracked path, in index order."""
+
+    def missing(self) -> set[str]:
+        """The tracked paths the work tree lacks."""
+
+
+class FileSet(NamedTuple):
+    files: list[str]
+    staged: bool
+    """The files are the index's: unstaged work must be hidden from the tasks."""
+    tasks: tuple[str, ...] = ()
+    """Positional arguments that are not paths: task names, checked once the
+    configuration is read (``hookrunner run mypy``, pre-commit's habit)."""
+
+
+def under_pre_commit(env: Mapping[str, str]) -> bool:
+    return env.get("PRE_COMMIT") == "1"
+
+
+def hook_of(options: RunOptions, env: Mapping[str, str]) -> str:
+    """The hook this run stands for; under pre-commit, its stage."""
+    if options.hook:
+        return options.hook
+    if under_pre_commit(env):
+        stage = env.get("PRE_COMMIT_HOOK_STAGE", "")
+        if stage in HOOKS:
+            return stage
+        if env.get("PRE_COMMIT_FROM_REF") or env.get("PRE_COMMIT_TO_REF"):
+            return "pre-push"
+        return "pre-commit"
+    return "manual"
+
+
+def _refs(options: RunOptions, env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The refs whose difference the run is given: ``--from-ref/--to-ref``, or
+    pre-commit's for a pre-push stage."""
+    if bool(options.from_ref) != bool(options.to_ref):
+        raise HookrunnerError("--from-ref and --to-ref go together")
+    if options.from_ref and options.to_ref:
+        return options.from_ref, options.to_ref
+    if under_pre_commit(env) and env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
+        return env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"]
+    return None
+
+
+def reads_push_refs(options: RunOptions, hook: str, env: Mapping[str, str]) -> bool:
+    """Whether the run's files come from git's pre-push lines on stdin."""
+    return (
+        hook == "pre-push"
+        and not options.files
+        and not options.all_files
+        and _refs(options, env) is None
+    )
+
+
+def push_ref_lines(options: RunOptions, hook: str, env: Mapping[str, str], stdin: TextIO) -> str:
+    """git's pre-push ref lines, read once (the quick path and the full run share them)."""
+    if not reads_push_refs(options, hook, env):
+        return ""
+    if stdin.isatty():
+        raise HookrunnerError(
+            "--hook pre-push reads git's ref lines on stdin; run by hand, "
+            "give --from-ref and --to-ref"
+        )
+    return stdin.read()
+
+
+def _split_positionals(root: str, names: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """Repository-relative paths for the arguments that exist, and the others
+    (task names, or mistakes reported once the tasks are known)."""
+    cwd = os.getcwd()
+    paths: list[str] = []
+    others: list[str] = []
+    for name in names:
+        full = os.path.abspath(os.path.join(cwd, name))
+        if not os.path.lexists(full):
+            others.append(name)
+            continue
+        relative = os.path.relpath(full, root)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            raise HookrunnerError(f"{name}: outside the repository {root}")
+        paths.append(relative.replace(os.sep, "/"))
+    return unique(paths), tuple(unique(others))
+
+
+def files_of_run(
+    view: View, options: RunOptions, hook: str, env: Mapping[str, str], ref_lines: str
+) -> FileSet:
+    """The files the run's tasks are given (SPEC "Files of a run")."""
+    refs = _refs(options, env)
+    paths, tasks = _split_positionals(view.root, options.files) if options.files else ([], ())
+    if paths and options.all_files:
+        raise HookrunnerError("give files or --all-files, not both")
+    if paths:
+        return FileSet(paths, staged=False, tasks=tasks)
+    if options.all_files:
+        missing = view.missing()
+        return FileSet([p for p in view.tracked() if p not in missing], False, tasks)
+    if refs is not None:
+        return FileSet(changed_files(view, *refs), staged=False, tasks=tasks)
+    if hook == "pre-push":
+        remote = env.get("HOOKRUNNER_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_NAME") or "origin"
+        return FileSet(pushed_files(view, ref_lines, remote), staged=False, tasks=tasks)
+    return FileSet(staged_files(view), staged=True, tasks=tasks)
+
+
+def check_task_names(config: Config, names: Sequence[str], flag: str) -> None:
+    known = [t.name for t in config.tasks]
+    for name in names:
+        if name not in known:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            what = "no such file or task" if flag == "FILES" else "no such task"
+            shown = name if flag == "FILES" else f"{flag} {name}"
+            raise HookrunnerError(f"{shown}: {what}{hint}")
+
+
+def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet) -> TaskChoice:
+    """Which tasks the command line chose: ``--only``/``--skip``, ``SKIP``, ``--stage``,
+    and task names given in place of files."""
+    check_task_names(config, fileset.tasks, "FILES")
+    check_task_names(config, options.only, "--only")
+    check_task_names(config, options.skip, "--skip")
+    env_skip = [s.strip() for s in os.environ.get("SKIP", "").split(",") if s.strip()]
+    return TaskChoice(
+        hook=hook,
+        only=(*options.only, *fileset.tasks),
+        skip=frozenset([*options.skip, *env_skip]),
+        skip_source="--skip" if options.skip else "SKIP",
+        stages=options.stages,
+    )
+
+
+def task_environment(hook: str, options: RunOptions) -> dict[str, str]:
+    env = dict(os.environ)
+    # Tools installed beside hookrunner (the same virtualenv) are found even
+    # when git runs the hook from a shell where that environment is not active.
+    here = os.path.dirname(sys.executable)
+    path = env.get("PATH", "")
+    if here and here not in path.split(os.pathsep):
+        env["PATH"] = here + os.pathsep + path if path else here
+    env["HOOKRUNNER_HOOK"] = hook
+    # Under pre-commit the same facts arrive under its names.
+    for ours, theirs in (
+        ("HOOKRUNNER_REMOTE_NAME", "PRE_COMMIT_REMOTE_NAME"),
+        ("HOOKRUNNER_REMOTE_URL", "PRE_COMMIT_REMOTE_URL"),
+        ("HOOKRUNNER_FROM_REF", "PRE_COMMIT_FROM_REF"),
+        ("HOOKRUNNER_TO_REF", "PRE_COMMIT_TO_REF"),
+    ):
+        if theirs in env and ours not in env:
+            env[ours] = env[theirs]
+    if options.from_ref and options.to_ref:
+        env["HOOKRUNNER_FROM_REF"] = options.from_ref
+        env["HOOKRUNNER_TO_REF"] = options.to_ref
+    return env
+
+
+def without_running(
+    plan: Sequence[PlannedTask],
+    store: Store | None,
+    keyers: Mapping[str, Keyer],
+    started: float,
+) -> list[TaskResult] | None:
+    """The results of a run where no task has to run (every task skipped or
+    answered from the cache), else None."""
+    skipped = [skipped_result(p) for p in plan if p.skip]
+    if len(skipped) == len(plan):
+        return skipped
+    if store is None:
+        return None
+    from hookrunner.cache.keys import all_cached
+
+    cached = all_cached(plan, store, keyers, started)
+    return None if cached is None else skipped + cached
