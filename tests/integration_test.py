@@ -297,3 +297,31 @@ def test_pre_commit_blocks_a_commit_and_keeps_unstaged_work(
     assert git(repo, "show", "HEAD:a.py") == "fine\n"
     # pre-commit hid the unstaged work itself: hookrunner left no patch of its own.
     assert not list((repo / ".git").glob("hookrunner-patch-*"))
+
+
+def test_stage_fixed_with_git_commit_path_leaves_index_head_and_work_tree_agreeing(
+    fixer_repo: Path,
+) -> None:
+    repo = fixer_repo
+    write_config(
+        repo,
+        f"""
+[tasks.fix]
+stage = "format"
+cmd = [{json.dumps(sys.executable)}, "fixer.py"]
+files = ["a.py"]
+stage_fixed = true
+""",
+    )
+    installed(repo, "pre-commit")
+    (repo / "a.py").write_text("x=1\n")
+    # `git commit PATH` commits from a temporary index; the real one must get the fix too.
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-m", "only a", "a.py"],
+        cwd=repo, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git(repo, "show", "HEAD:a.py") == "x = 1\n"
+    assert git(repo, "show", ":a.py") == "x = 1\n"
+    assert (repo / "a.py").read_text() == "x = 1\n"
+    assert git(repo, "status", "--porcelain") == ""

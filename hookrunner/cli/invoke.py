@@ -2,8 +2,14 @@
 
 A task's invocations are separate executor tasks (so each takes a slot and a
 trace row of its own); the task's line is printed when the last of them ends.
-A format task's files are fingerprinted before and after each invocation:
-overlapping format tasks never run at once, so a change is attributed exactly.
+
+Any task may write files. A format task's files are fingerprinted (stat and
+content) before and after each invocation: overlapping format tasks never run
+at once, so a change is attributed exactly, and a formatter that changed files
+is "modified" whatever its exit code (pre-commit-hooks' fixers exit 1 when
+they fix). Every other task's files are watched by their stat data (a stat
+per file, no read): a task outside the format stage that rewrote one is
+"modified" too, never a pass and never cached.
 """
 
 from __future__ import annotations
@@ -49,9 +55,12 @@ def _digest(path: str) -> bytes | None:
         return None
 
 
-def fingerprint(root: Path, files: Sequence[str]) -> Fingerprint:
-    """Each file's stat and content digest (None for a missing file)."""
+def fingerprint(root: Path, files: Sequence[str], content: bool = True) -> Fingerprint:
+    """Each file's stat and, with ``content``, its content digest (None for a
+    missing file); without it a changed stat alone means a changed file."""
     paths = {name: os.path.join(root, name) for name in files}
+    if not content:
+        return {name: (_stat(path), None) for name, path in paths.items()}
     return {name: (_stat(path), _digest(path)) for name, path in paths.items()}
 
 
@@ -64,15 +73,15 @@ def changed_files(root: Path, before: Fingerprint) -> list[str]:
         now = _stat(path)
         if now == stat:
             continue
-        if (None if now is None else _digest(path)) != digest:
+        if digest is None or (None if now is None else _digest(path)) != digest:
             changed.append(name)
     return changed
 
 
-async def _off_loop_if_large(func: Callable[..., Any], root: Path, arg: Any, size: int) -> Any:
+async def _off_loop_if_large(func: Callable[..., Any], size: int, *args: Any) -> Any:
     if size <= _OFF_LOOP:
-        return func(root, arg)
-    return await asyncio.get_running_loop().run_in_executor(None, func, root, arg)
+        return func(*args)
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
 
 class CacheUse(NamedTuple):
@@ -99,6 +108,7 @@ async def _invoke(
     root: Path,
     watch: Sequence[str],
     cache: CacheUse | None = None,
+    formatter: bool = True,
 ) -> Result:
     # Keys are computed now, not when planning: a formatter that ran before
     # this task may have changed what it reads.
@@ -114,13 +124,9 @@ async def _invoke(
         if per_file:
             todo = [name for names in missing.values() for name in names]
             argv = [*cache.cmd, *relative(todo, cache.cwd)]
-    before: Fingerprint = {}
-    if watch:
-        before = await _off_loop_if_large(fingerprint, root, watch, len(watch))
+    before: Fingerprint = await _off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
-    modified: list[str] = []
-    if watch:
-        modified = await _off_loop_if_large(changed_files, root, before, len(watch))
+    modified: list[str] = await _off_loop_if_large(changed_files, len(watch), root, before)
     if cache is not None and proc.ok and not modified:
         from hookrunner.cache.contents import Entry
 
@@ -128,8 +134,13 @@ async def _invoke(
         output = "" if per_file else proc.output
         for key in missing:
             cache.store.put(key, Entry(proc.duration / len(missing), output))
+    status = proc.status
+    if modified and not proc.timed_out:
+        # A formatter's fixes are what it is for: its dependents run on the
+        # fixed files. Any other writer stops the run as a failure would.
+        status = "success" if formatter else "failed"
     return {
-        "status": proc.status,
+        "status": status,
         "output": proc.output,
         "error": proc.error or None,
         "exit_code": proc.exit_code,
@@ -189,8 +200,9 @@ class Runner:
                     "env": env,
                     "timeout": task.timeout,
                     "root": self.root,
-                    "watch": inv.files if task.stage == "format" else (),
+                    "watch": inv.files,
                     "cache": self._cache_use(task, inv.files),
+                    "formatter": task.stage == "format",
                 }
                 tools.append(
                     ToolTask(
@@ -247,12 +259,17 @@ class Runner:
         modified = tuple(f for r in results for f in r.get("modified", ()))
         reason = ""
         for status in ("timeout", "failed", "cancelled", "skipped"):
-            if status in statuses:
+            if status in statuses and not (modified and status == "failed"):
                 picked = results[statuses.index(status)]
                 reason = picked.get("error") or ""
                 break
         else:
             status = "modified" if modified else "passed"
+        if status == "modified" and planned.stage != "format":
+            reason = (
+                f'this {planned.stage} task changed files; give it stage = "format" '
+                "if it is meant to fix them"
+            )
         ran = [r for r in results if "start" in r]
         codes = [r.get("exit_code") for r in ran]
         exit_code = next((c for c in codes if c), codes[0] if codes else None)
@@ -271,7 +288,7 @@ class Runner:
             cmd=planned.task.cmd,
             files=planned.files,
             output="".join(o if o.endswith("\n") or not o else o + "\n" for o in outputs),
-            reason=reason if status in ("timeout", "cancelled", "skipped") else "",
+            reason=reason if status in ("timeout", "cancelled", "skipped", "modified") else "",
             modified=modified,
             cached=cached,
             saved=sum(float(r.get("saved", 0.0)) for r in ran) if cached else 0.0,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,14 +24,18 @@ class Repo(NamedTuple):
     common_dir: Path
 
 
-def _environ() -> dict[str, str]:
+def _environ(extra: Mapping[str, str] | None) -> dict[str, str]:
     # Paths handed to git are file names, never globs: a file called "*.py"
     # must not stage every Python file.
-    return {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    return {**os.environ, "GIT_LITERAL_PATHSPECS": "1", **(extra or {})}
 
 
 def call(
-    repo: Repo, *args: str, input: bytes | None = None, check: bool = True
+    repo: Repo,
+    *args: str,
+    input: bytes | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git at the repository root; a failure raises HookrunnerError when ``check``."""
     try:
@@ -40,7 +44,7 @@ def call(
             cwd=repo.root,
             input=input,
             capture_output=True,
-            env=_environ(),
+            env=_environ(env),
             check=False,
         )
     except FileNotFoundError:
@@ -106,15 +110,30 @@ def pathspec_input(files: Sequence[str]) -> bytes:
     return b"".join(os.fsencode(name) + b"\0" for name in files)
 
 
+def _partial_commit_index() -> str | None:
+    """During ``git commit PATH...``: the index git will keep once the commit is
+    made. The hook is handed a temporary index (``next-index-*.lock``) that
+    becomes the commit, while the real one waits as ``index.lock``: a file
+    staged in one only would leave the index disagreeing with HEAD."""
+    temporary = os.environ.get("GIT_INDEX_FILE", "")
+    name = os.path.basename(temporary)
+    if not (name.startswith("next-index-") and name.endswith(".lock")):
+        return None
+    kept = os.path.join(os.path.dirname(temporary), "index.lock")
+    return kept if os.path.isfile(kept) else None
+
+
 def stage(repo: Repo, files: Sequence[str]) -> None:
-    if files:
-        call(
-            repo,
-            "add",
-            "--pathspec-from-file=-",
-            "--pathspec-file-nul",
-            input=pathspec_input(files),
-        )
+    """``git add`` the files to the index the commit is made from (and, during
+    ``git commit PATH...``, to the index kept after it)."""
+    if not files:
+        return
+    paths = pathspec_input(files)
+    add = ("add", "--pathspec-from-file=-", "--pathspec-file-nul")
+    call(repo, *add, input=paths)
+    kept = _partial_commit_index()
+    if kept is not None:
+        call(repo, *add, input=paths, env={"GIT_INDEX_FILE": kept})
 
 
 class Subprocess:
