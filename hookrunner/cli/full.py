@@ -155,11 +155,41 @@ def _run_locked(
 ) -> _Ran | None:
     view = git.Subprocess(repo)
     fileset = files_of_run(view, options, hook, os.environ, ref_lines)
+    pushed = _pushed_commit(repo, options, hook, ref_lines) if guarded else None
+    if pushed is not None:
+        from hookrunner.git import worktree
+
+        if pushed != worktree.head(repo):
+            # A push is judged by what it pushes: a commit that is not HEAD is
+            # checked in a checkout of its own.
+            with worktree.checkout(repo, pushed) as there:
+                config = load_config(config_path(there, options.config_path), there.root)
+                view = git.Subprocess(there)
+                return _run_tasks(there, view, config, options, hook, fileset, started, True)
     # Hidden before the configuration is read and the plan is made: a commit is
     # judged by what it commits, and file types are read from the files.
-    with _hidden(repo, fileset.staged and guarded):
+    hide = guarded and (fileset.staged or pushed is not None)
+    with _hidden(repo, hide):
         config = load_config(config_path(repo, options.config_path), repo.root)
-        return _run_tasks(repo, view, config, options, hook, fileset, started)
+        return _run_tasks(repo, view, config, options, hook, fileset, started, hide)
+
+
+def _pushed_commit(repo: git.Repo, options: RunOptions, hook: str, ref_lines: str) -> str | None:
+    """The commit a pre-push run checks, when it checks one commit."""
+    if hook != "pre-push":
+        return None
+    if ref_lines:
+        from hookrunner.git.changes import pushed_commits
+
+        commits = pushed_commits(ref_lines)
+    elif options.to_ref:
+        out = git.call(repo, "rev-parse", "--verify", "--quiet", f"{options.to_ref}^{{commit}}")
+        commits = [out.stdout.decode().strip()]
+    else:
+        return None
+    # Several branches pushed at once, at different commits, are checked
+    # in place (unstaged work hidden) on the files that exist there.
+    return commits[0] if len(commits) == 1 else None
 
 
 def _run_tasks(
@@ -170,13 +200,20 @@ def _run_tasks(
     hook: str,
     fileset: FileSet,
     started: float,
+    hidden: bool,
 ) -> _Ran | None:
+    """Plan and run the tasks; ``hidden``: the work tree holds the index's content."""
     from hookrunner.cache.history import load_durations
     from hookrunner.engine.xargs import max_length
 
     env = task_environment(hook, options)
     durations = load_durations(repo.common_dir)
-    classifier = Classifier(repo.root, fileset.files)
+    files = fileset.files
+    if hook == "pre-push":
+        # A file the checked content lacks (deleted since, or pushed on
+        # another branch) is never handed to a tool.
+        files = [name for name in files if os.path.lexists(repo.root / name)]
+    classifier = Classifier(repo.root, files)
     choice = task_choice(config, options, hook, fileset)
     plan = build_plan(config, classifier, choice, max_length(env))
     if options.dry_run:
@@ -185,7 +222,7 @@ def _run_tasks(
     printer = printer_for(options, len(plan))
     cache = None
     if not options.no_cache:
-        cache = _cache_for(plan, repo, config, env, view, fileset.staged, classifier)
+        cache = _cache_for(plan, repo, config, env, view, hidden, classifier)
     store, keyers = (cache[0], cache[2]) if cache is not None else (None, {})
     jobs = options.jobs or config.jobs
     results = without_running(plan, store, keyers, started)

@@ -87,3 +87,13 @@ def pushed_files(git: Reader, ref_lines: str, remote: str) -> list[str]:
         else:
             files += _new_branch_files(git, local_sha, remote)
     return unique(files)
+
+
+def pushed_commits(ref_lines: str) -> list[str]:
+    """The commits a push sends, one per ref it updates (deletions ignored)."""
+    commits = []
+    for line in ref_lines.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and set(parts[1]) != {"0"}:
+            commits.append(parts[1])
+    return unique(commits)
