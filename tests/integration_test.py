@@ -155,6 +155,8 @@ hooks = ["pre-push"]
     assert env["HOOKRUNNER_HOOK"] == "pre-push"
     assert env["HOOKRUNNER_REMOTE_NAME"] == "origin"
     assert env["HOOKRUNNER_REMOTE_URL"] == str(remote)
+    assert env["HOOKRUNNER_TO_REF"] == git(repo, "rev-parse", "HEAD").strip()
+    assert env["HOOKRUNNER_FROM_REF"] == git(repo, "rev-parse", "HEAD~1").strip()
     (repo / "BLOCK").write_text("")
     git(repo, "add", "BLOCK")
     git(repo, "commit", "-qm", "blocked")

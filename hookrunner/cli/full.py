@@ -165,13 +165,15 @@ def _run_locked(
             with worktree.checkout(repo, pushed) as there:
                 config = load_config(config_path(there, options.config_path), there.root)
                 view = git.Subprocess(there)
-                return _run_tasks(there, view, config, options, hook, fileset, started, True)
+                return _run_tasks(
+                    there, view, config, options, hook, fileset, started, True, ref_lines
+                )
     # Hidden before the configuration is read and the plan is made: a commit is
     # judged by what it commits, and file types are read from the files.
     hide = guarded and (fileset.staged or pushed is not None)
     with _hidden(repo, hide):
         config = load_config(config_path(repo, options.config_path), repo.root)
-        return _run_tasks(repo, view, config, options, hook, fileset, started, hide)
+        return _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
 
 
 def _pushed_commit(repo: git.Repo, options: RunOptions, hook: str, ref_lines: str) -> str | None:
@@ -201,12 +203,13 @@ def _run_tasks(
     fileset: FileSet,
     started: float,
     hidden: bool,
+    ref_lines: str = "",
 ) -> _Ran | None:
     """Plan and run the tasks; ``hidden``: the work tree holds the index's content."""
     from hookrunner.cache.history import load_durations
     from hookrunner.engine.xargs import max_length
 
-    env = task_environment(hook, options)
+    env = task_environment(hook, options, ref_lines)
     durations = load_durations(repo.common_dir)
     files = fileset.files
     if hook == "pre-push":

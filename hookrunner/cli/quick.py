@@ -350,7 +350,7 @@ def _answer(
             return None
     jobs, fail_fast, timeout, tests_wait_for_lint = receipt.settings
     config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)
-    env = task_environment(hook, options)
+    env = task_environment(hook, options, ref_lines)
     plan = build_plan(
         config,
         Classifier(repo.root, files, known=receipt.selected),

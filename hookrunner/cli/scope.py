@@ -168,7 +168,10 @@ def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet
     )
 
 
-def task_environment(hook: str, options: RunOptions) -> dict[str, str]:
+def task_environment(hook: str, options: RunOptions, ref_lines: str = "") -> dict[str, str]:
+    """The environment every task gets: ours, plus ``HOOKRUNNER_HOOK``, the remote
+    and the pushed refs (``HOOKRUNNER_FROM_REF``/``TO_REF``, as pre-commit gives
+    ``PRE_COMMIT_FROM_REF``/``TO_REF``: the first ref the push updates)."""
     env = dict(os.environ)
     # Tools installed beside hookrunner (the same virtualenv) are found even
     # when git runs the hook from a shell where that environment is not active.
@@ -189,6 +192,13 @@ def task_environment(hook: str, options: RunOptions) -> dict[str, str]:
     if options.from_ref and options.to_ref:
         env["HOOKRUNNER_FROM_REF"] = options.from_ref
         env["HOOKRUNNER_TO_REF"] = options.to_ref
+    for line in ref_lines.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and set(parts[1]) != {"0"}:
+            if set(parts[3]) != {"0"}:
+                env["HOOKRUNNER_FROM_REF"] = parts[3]
+            env["HOOKRUNNER_TO_REF"] = parts[1]
+            break
     return env
 
 
