@@ -53,19 +53,23 @@ def fixer_repo(repo: Path) -> Path:
     return repo
 
 
-@pytest.mark.parametrize("stage_fixed", [False, True])
-def test_a_fixer_in_a_real_commit(fixer_repo: Path, stage_fixed: bool) -> None:
-    repo = fixer_repo
+def configure_fixer(repo: Path, files: list[str], stage_fixed: bool) -> None:
     write_config(
         repo,
         f"""
 [tasks.fix]
 stage = "format"
 cmd = [{json.dumps(sys.executable)}, "fixer.py"]
-files = ["a.py", "other.py"]
+files = {json.dumps(files)}
 stage_fixed = {json.dumps(stage_fixed)}
 """,
     )
+
+
+@pytest.mark.parametrize("stage_fixed", [False, True])
+def test_a_fixer_in_a_real_commit(fixer_repo: Path, stage_fixed: bool) -> None:
+    repo = fixer_repo
+    configure_fixer(repo, ["a.py", "other.py"], stage_fixed)
     installed(repo, "pre-commit")
     (repo / "a.py").write_text("x=1\n")
     git(repo, "add", "a.py")
@@ -305,16 +309,7 @@ def test_stage_fixed_with_git_commit_path_leaves_index_head_and_work_tree_agreei
     fixer_repo: Path,
 ) -> None:
     repo = fixer_repo
-    write_config(
-        repo,
-        f"""
-[tasks.fix]
-stage = "format"
-cmd = [{json.dumps(sys.executable)}, "fixer.py"]
-files = ["a.py"]
-stage_fixed = true
-""",
-    )
+    configure_fixer(repo, ["a.py"], stage_fixed=True)
     installed(repo, "pre-commit")
     (repo / "a.py").write_text("x=1\n")
     # `git commit PATH` commits from a temporary index; the real one must get the fix too.
