@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from hookrunner.atomic import write_atomically
 from hookrunner.report import TaskResult
 
 FILE = "hookrunner-durations"
@@ -36,10 +37,6 @@ def save_durations(git_dir: Path, old: Mapping[str, float], results: Sequence[Ta
             new[result.name] = round(result.duration, 4)
     if new == old:
         return
-    path = git_dir / FILE
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text("".join(f"{k}\t{v}\n" for k, v in sorted(new.items())), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    text = "".join(f"{k}\t{v}\n" for k, v in sorted(new.items()))
+    with contextlib.suppress(OSError):  # only a later run's order depends on it
+        write_atomically(git_dir / FILE, text)
