@@ -87,6 +87,8 @@ class _Ran(NamedTuple):
     jobs: int
     durations: dict[str, float]
     store: Store | None
+    diff: str = ""
+    """With --show-diff-on-failure: what the tasks changed, taken with unstaged work hidden."""
 
 
 def run_session(options: RunOptions, ref_lines: str | None = None) -> int:
@@ -103,6 +105,8 @@ def run_session(options: RunOptions, ref_lines: str | None = None) -> int:
         ran = _run_locked(repo, options, hook, ref_lines, started, guarded)
     if ran is None:
         return 0
+    if ran.diff:
+        output_of(options).write(f"All changes made by the tasks:\n{ran.diff}")
     conclude(ran.printer, ran.results, ran.code, started, ran.jobs, options)
     from hookrunner.cache.history import save_durations
 
@@ -248,7 +252,17 @@ def _run_tasks(
     restaged: frozenset[str] = frozenset()
     if fileset.staged or (under_pre_commit(os.environ) and hook == "pre-commit"):
         restaged = _restage(repo, plan, results)
-    return _Ran(results, exit_code_of(results, restaged), printer, jobs, durations, store)
+    code = exit_code_of(results, restaged)
+    diff = _diff(repo, printer.color) if code and options.show_diff_on_failure else ""
+    return _Ran(results, code, printer, jobs, durations, store, diff)
+
+
+def _diff(repo: git.Repo, color: bool) -> str:
+    """``git diff`` of the work tree: what the tasks changed (pre-commit's
+    ``--show-diff-on-failure``, the first thing a CI job adds)."""
+    colored = "--color=always" if color else "--no-color"
+    out = git.call(repo, "diff", "--no-ext-diff", colored, check=False).stdout
+    return out.decode(errors="replace")
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

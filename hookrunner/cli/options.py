@@ -24,6 +24,8 @@ class RunOptions(NamedTuple):
     quiet: bool = False
     json_path: str | None = None
     trace_path: str | None = None
+    junit_path: str | None = None
+    show_diff_on_failure: bool = False
     color: str = "auto"
     config_path: str | None = None
     dry_run: bool = False
@@ -65,6 +67,11 @@ RUN_OPTIONS = (
         "json_path", ("--json",), "value", "Write a JSON report (- for stdout).", metavar="PATH"
     ),
     Option("trace_path", ("--trace",), "value", "Write a Chrome trace file.", metavar="PATH"),
+    Option("junit_path", ("--junit",), "value", "Write a JUnit XML report.", metavar="PATH"),
+    Option(
+        "show_diff_on_failure", ("--show-diff-on-failure",), "flag",
+        "When the run fails, show what the tasks changed (git diff).",
+    ),
     Option("color", ("--color",), "value", "Color the output.", COLORS),
     Option("config_path", ("--config",), "value", "Config file.", metavar="PATH"),
     Option("dry_run", ("--dry-run",), "flag", "Show what would run, and why tasks are skipped."),

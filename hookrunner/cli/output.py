@@ -15,8 +15,12 @@ from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, liv
 
 
 def check_paths(options: RunOptions) -> None:
-    """``--json`` and ``--trace`` must be writable places before any task runs."""
-    for flag, target in (("--json", options.json_path), ("--trace", options.trace_path)):
+    """``--json``, ``--trace`` and ``--junit`` must be writable places before any task runs."""
+    for flag, target in (
+        ("--json", options.json_path),
+        ("--trace", options.trace_path),
+        ("--junit", options.junit_path),
+    ):
         if not target or (flag == "--json" and target == "-"):
             continue
         if os.path.isdir(target):
@@ -52,7 +56,7 @@ def conclude(
     jobs: int,
     options: RunOptions,
 ) -> RunReport:
-    """The summary line, then the ``--json`` report and the ``--trace`` the options ask for."""
+    """The summary line, then the ``--json``, ``--trace`` and ``--junit`` files asked for."""
     report = RunReport(tuple(results), code, time.perf_counter() - started, jobs)
     printer.finish(report)
     if options.json_path:
@@ -63,4 +67,8 @@ def conclude(
         from hookrunner.trace import write_trace
 
         write_trace(report, options.trace_path)
+    if options.junit_path:
+        from hookrunner.junit import write_junit
+
+        write_junit(report, options.junit_path)
     return report

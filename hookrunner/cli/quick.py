@@ -242,6 +242,8 @@ OPTION_USE = {
     "quiet": "same",
     "json_path": "same",
     "trace_path": "same",
+    "junit_path": "same",
+    "show_diff_on_failure": "same",
     "color": "same",
     "config_path": "same",
     "dry_run": "full",
