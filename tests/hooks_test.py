@@ -536,28 +536,33 @@ def test_pre_commit_reinstalled_over_hookrunner_does_not_run_itself_twice(
     assert r.log.read_text() == "pre-commit saw README\n"
 
 
+@pytest.mark.parametrize("pre_commit_first", [True, False])
 def test_pre_push_beside_pre_commit_gives_both_the_refs(
-    pc_repo: PreCommitRepo, tmp_path: Path
+    pc_repo: PreCommitRepo, tmp_path: Path, pre_commit_first: bool
 ) -> None:
     r = pc_repo
     git(tmp_path, "init", "-q", "--bare", "remote.git")
     git(r.path, "remote", "add", "origin", str(tmp_path / "remote.git"))
-    r.tool("pre-commit", "install", "--hook-type", "pre-push")
-    r.tool("hookrunner", "install", "--hook", "pre-push")
+    theirs = ("pre-commit", "install", "--hook-type", "pre-push")
+    ours = ("hookrunner", "install", "--hook", "pre-push")
+    for args in (theirs, ours) if pre_commit_first else (ours, theirs):
+        r.tool(*args)
+    # Whichever runs first hands git's ref lines on to the other: pre-commit
+    # runs nothing without them, and hookrunner finds the pushed files in them.
+    both = ["pre-commit saw README\n", "hookrunner-pre-push saw README\n"]
+    expected = "".join(both if pre_commit_first else reversed(both))
     assert r.commit("HRFAIL").returncode == 0  # no pre-commit hook installed
     proc = r.git("push", "-q", "origin", "main")
     assert proc.returncode != 0
     assert git(tmp_path / "remote.git", "branch", "--list") == ""
-    # pre-commit runs nothing without git's ref lines; hookrunner finds the
-    # pushed files from them.
-    assert r.log.read_text() == "pre-commit saw README\nhookrunner-pre-push saw README\n"
+    assert r.log.read_text() == expected
     (r.path / "README").write_text("hello\n")
     git(r.path, "commit", "-q", "--no-verify", "-am", "fine")
     r.log.write_text("")
     proc = r.git("push", "-q", "origin", "main")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert git(tmp_path / "remote.git", "branch", "--list") == "* main\n"
-    assert r.log.read_text() == "pre-commit saw README\nhookrunner-pre-push saw README\n"
+    assert r.log.read_text() == expected
 
 
 @pytest.mark.parametrize("action", ["install", "uninstall"])
