@@ -215,8 +215,9 @@ def _clear_for_overwrite(repo: Repo, hook_type: str, p: _Paths) -> list[str]:
     messages = []
     for kept in (p.kept, p.legacy):
         if os.path.lexists(kept):
+            whose = "hookrunner's" if is_ours(kept) else f"the previous {hook_type}"
             kept.unlink()
-            messages.append(f"removed the previous {hook_type} hook {_shown(kept, repo)}")
+            messages.append(f"removed {whose} hook {_shown(kept, repo)}")
     if os.path.lexists(p.hook) and not is_ours(p.hook):
         messages.append(f"replaced the previous {hook_type} hook")
     return messages

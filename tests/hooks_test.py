@@ -516,6 +516,20 @@ def test_pre_commit_installed_second_runs_hookrunner_as_its_legacy_hook(
     assert r.log.read_text() == "pre-commit saw README\n"
 
 
+def test_overwrite_after_pre_commit_moved_ours_aside(pc_repo: PreCommitRepo) -> None:
+    r = pc_repo
+    r.tool("hookrunner", "install")
+    r.tool("pre-commit", "install")
+    assert r.tool("hookrunner", "install", "--overwrite").splitlines() == [
+        "removed hookrunner's hook .git/hooks/pre-commit.legacy",
+        "replaced the previous pre-commit hook",
+        "hookrunner installed at .git/hooks/pre-commit",
+    ]
+    assert list(r.hooks()) == ["pre-commit"]
+    assert r.commit("fine").returncode == 0
+    assert r.log.read_text() == "hookrunner-pre-commit saw README\n"
+
+
 def test_pre_commit_reinstalled_over_hookrunner_does_not_run_itself_twice(
     pc_repo: PreCommitRepo,
 ) -> None:
