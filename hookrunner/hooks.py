@@ -59,8 +59,8 @@ _TEMPLATE = """\
 # {hook_type}{kept_suffix} and runs first.
 python={python}
 kept="$(dirname "$0")/{hook_type}{kept_suffix}"
-# Run by pre-commit's hook as its legacy hook, do not run the pre-commit
-# script kept here: pre-commit is running already and refuses to nest.
+# When pre-commit's hook runs this script as its legacy hook, a pre-commit
+# script kept here must not run: pre-commit refuses to run inside itself.
 run_kept() {{
     [ -x "$kept" ] || return 1
     [ -z "$PRE_COMMIT_RUNNING_LEGACY" ] || ! grep -q '^{pre_commit_marker}' "$kept"
