@@ -7,10 +7,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from hookrunner.cli.install import MARKER, install, is_ours, script, uninstall
+from hookrunner.cli.install import MARKER, install, is_ours, is_pre_commits, script, uninstall
 from hookrunner.errors import HookrunnerError
 from hookrunner.git.commands import Repo, find_repo
 from tests.conftest import git
@@ -86,7 +87,7 @@ def test_install_writes_an_executable_script_we_recognize(repo: Path) -> None:
     assert "\npython=/opt/py/bin/python\n" in hook.read_text()
     assert 'exec "$python" -m hookrunner run --hook pre-commit\n' in hook.read_text()
     assert is_ours(hook)
-    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
+    assert not (hooks_dir(repo) / "pre-commit.before-hookrunner").exists()
     assert [p.name for p in hooks_dir(repo).iterdir() if p.name.startswith(".")] == []
 
 
@@ -107,18 +108,18 @@ def test_reinstall_rewrites_our_own_hook(repo: Path) -> None:
     install(found, ["pre-commit"], python="/old/python")
     install(found, ["pre-commit"], python="/new/python")
     assert (hooks_dir(repo) / "pre-commit").read_text() == script("pre-commit", "/new/python")
-    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
+    assert not (hooks_dir(repo) / "pre-commit.before-hookrunner").exists()
 
 
 def test_a_foreign_hook_is_kept_and_runs_first(repo: Path, fake_bin: Path, tmp_path: Path) -> None:
     executable(hooks_dir(repo) / "pre-commit", LEGACY)
     messages = install(find_repo(repo), ["pre-commit"], python=gone(tmp_path))
     assert messages == [
-        "the previous pre-commit hook is kept as .git/hooks/pre-commit.legacy and runs first "
-        "(--overwrite replaces it)",
+        "the previous pre-commit hook is kept as .git/hooks/pre-commit.before-hookrunner and "
+        "runs first (--overwrite replaces it)",
         "hookrunner installed at .git/hooks/pre-commit",
     ]
-    assert (hooks_dir(repo) / "pre-commit.legacy").read_text() == LEGACY
+    assert (hooks_dir(repo) / "pre-commit.before-hookrunner").read_text() == LEGACY
     log = tmp_path / "log"
     proc = commit(repo, with_fake(fake_bin), log)
     assert proc.returncode == 0, proc.stderr
@@ -231,17 +232,33 @@ def test_overwrite_also_drops_a_kept_legacy_hook(repo: Path) -> None:
     install(found, ["pre-commit"], python="/x")
     messages = install(found, ["pre-commit"], overwrite=True, python="/x")
     assert messages == [
-        "removed the previous pre-commit hook .git/hooks/pre-commit.legacy",
-        "hookrunner installed at .git/hooks/pre-commit",
+        "removed the previous pre-commit hook .git/hooks/pre-commit.before-hookrunner",
+        "hookrunner is already installed at .git/hooks/pre-commit",
     ]
-    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
+    assert not (hooks_dir(repo) / "pre-commit.before-hookrunner").exists()
 
 
-def test_a_foreign_hook_next_to_a_legacy_one_is_not_clobbered(repo: Path) -> None:
+def test_a_foreign_hook_next_to_a_kept_one_is_not_clobbered(repo: Path) -> None:
     executable(hooks_dir(repo) / "pre-commit", "#!/bin/sh\necho new\n")
-    executable(hooks_dir(repo) / "pre-commit.legacy", LEGACY)
+    executable(hooks_dir(repo) / "pre-commit.before-hookrunner", LEGACY)
     with pytest.raises(HookrunnerError, match=r"--overwrite"):
         install(find_repo(repo), ["pre-commit"], python="/x")
+    assert (hooks_dir(repo) / "pre-commit").read_text() == "#!/bin/sh\necho new\n"
+    assert (hooks_dir(repo) / "pre-commit.before-hookrunner").read_text() == LEGACY
+
+
+def test_a_foreign_legacy_hook_is_left_to_its_owner(repo: Path) -> None:
+    """``<type>.legacy`` is the name pre-commit's script runs: never ours to move."""
+    executable(hooks_dir(repo) / "pre-commit", "#!/bin/sh\necho new\n")
+    executable(hooks_dir(repo) / "pre-commit.legacy", LEGACY)
+    found = find_repo(repo)
+    install(found, ["pre-commit"], python="/x")
+    assert (hooks_dir(repo) / "pre-commit.before-hookrunner").read_text() == "#!/bin/sh\necho new\n"
+    assert (hooks_dir(repo) / "pre-commit.legacy").read_text() == LEGACY
+    assert install(found, ["pre-commit"], python="/x") == [
+        "hookrunner is already installed at .git/hooks/pre-commit"
+    ]
+    uninstall(found, ["pre-commit"])
     assert (hooks_dir(repo) / "pre-commit").read_text() == "#!/bin/sh\necho new\n"
     assert (hooks_dir(repo) / "pre-commit.legacy").read_text() == LEGACY
 
@@ -249,7 +266,7 @@ def test_a_foreign_hook_next_to_a_legacy_one_is_not_clobbered(repo: Path) -> Non
 def test_a_dangling_symlink_hook_counts_as_foreign(repo: Path) -> None:
     os.symlink("/nowhere/hook", hooks_dir(repo) / "pre-commit")
     install(find_repo(repo), ["pre-commit"], python="/x")
-    assert os.readlink(hooks_dir(repo) / "pre-commit.legacy") == "/nowhere/hook"
+    assert os.readlink(hooks_dir(repo) / "pre-commit.before-hookrunner") == "/nowhere/hook"
     assert is_ours(hooks_dir(repo) / "pre-commit")
 
 
@@ -265,7 +282,7 @@ def test_uninstall_restores_the_legacy_hook(repo: Path) -> None:
     ]
     assert (hooks_dir(repo) / "pre-commit").read_text() == LEGACY
     assert os.access(hooks_dir(repo) / "pre-commit", os.X_OK)
-    assert not (hooks_dir(repo) / "pre-commit.legacy").exists()
+    assert not (hooks_dir(repo) / "pre-commit.before-hookrunner").exists()
     assert not (hooks_dir(repo) / "pre-push").exists()
 
 
@@ -334,3 +351,254 @@ def test_installed_pre_push_hook_runs_hookrunner_on_git_push(repo: Path, tmp_pat
     assert proc.returncode != 0
     assert "check" in proc.stdout + proc.stderr
     assert git(tmp_path / "remote.git", "branch", "--list") == ""
+
+
+# -- beside the real pre-commit ------------------------------------------------
+
+PRE_COMMIT_CONFIG = """\
+repos:
+- repo: local
+  hooks:
+  - id: pc-check
+    name: pc-check
+    entry: sh -c 'echo "pre-commit saw $*" >> "$HOOK_LOG"; ! grep -q PCFAIL "$@"' --
+    language: system
+    files: ^README$
+    stages: [pre-commit, pre-push]
+"""
+
+PARATOOLS_CONFIG = """\
+[tool.paratools.tasks.check]
+cmd = ["sh", "-c", 'echo "hookrunner-$HOOKRUNNER_HOOK saw $*" >>"$HOOK_LOG"; ! grep -q HRFAIL "$@"',
+       "--"]
+files = ["README"]
+"""
+
+# What an earlier hookrunner wrote: it kept the previous hook as <type>.legacy.
+OLD_SCRIPT = f"""\
+#!/bin/sh
+{MARKER}
+python={sys.executable}
+if [ -x "$0.legacy" ]; then
+    "$0.legacy" "$@" || exit $?
+fi
+exec "$python" -m hookrunner run --hook pre-commit
+"""
+
+RAN_BOTH = "pre-commit saw README\nhookrunner-pre-commit saw README\n"
+
+
+class PreCommitRepo(NamedTuple):
+    path: Path
+    log: Path
+    env: dict[str, str]
+
+    def tool(self, *args: str) -> str:
+        """``pre-commit`` or ``hookrunner`` run as a user would; returns stdout."""
+        module = "pre_commit" if args[0] == "pre-commit" else "hookrunner"
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args[1:]],
+            cwd=self.path,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    def commit(self, line: str) -> subprocess.CompletedProcess[str]:
+        """Commit ``line`` added to README; the log starts empty."""
+        self.log.write_text("")
+        git(self.path, "reset", "-q", "--hard")
+        readme = self.path / "README"
+        readme.write_text(readme.read_text() + line + "\n")
+        git(self.path, "add", "README")
+        return self.git("commit", "-q", "-m", line)
+
+    def git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in self.env.items() if k not in ("PATH", "HOOK_LOG")}
+        return run_git(self.path, *args, path=self.env["PATH"], log=self.log, **env)
+
+    def hooks(self) -> dict[str, tuple[bytes, int, int]]:
+        """Every non-sample file in the hooks directory: content, mode, mtime."""
+        return {
+            p.name: (p.read_bytes(), p.lstat().st_mode, p.lstat().st_mtime_ns)
+            for p in hooks_dir(self.path).iterdir()
+            if not p.name.endswith(".sample")
+        }
+
+
+@pytest.fixture
+def pc_repo(repo: Path, tmp_path: Path) -> PreCommitRepo:
+    """A repository configured for both pre-commit and hookrunner; each of
+    them logs the files it checked and fails on its own word."""
+    (repo / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG)
+    (repo / "pyproject.toml").write_text(PARATOOLS_CONFIG)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "configs")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "HOOK_LOG": str(tmp_path / "log"),
+    }
+    return PreCommitRepo(repo, tmp_path / "log", env)
+
+
+def assert_blocked(r: PreCommitRepo, line: str) -> str:
+    head = git(r.path, "rev-parse", "HEAD")
+    proc = r.commit(line)
+    assert proc.returncode != 0
+    assert git(r.path, "rev-parse", "HEAD") == head
+    assert "migration mode" not in proc.stdout + proc.stderr
+    return r.log.read_text()
+
+
+def test_pre_commit_installed_first_keeps_working(pc_repo: PreCommitRepo) -> None:
+    r = pc_repo
+    r.tool("pre-commit", "install")
+    assert r.tool("hookrunner", "install").splitlines() == [
+        "pre-commit's pre-commit hook is kept as .git/hooks/pre-commit.before-hookrunner and "
+        "runs first (--overwrite replaces it)",
+        "hookrunner installed at .git/hooks/pre-commit",
+    ]
+    proc = r.commit("fine")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert r.log.read_text() == RAN_BOTH
+    assert assert_blocked(r, "PCFAIL") == "pre-commit saw README\n"
+    assert assert_blocked(r, "HRFAIL") == RAN_BOTH
+
+
+def test_install_twice_beside_pre_commit_changes_nothing_and_uninstall_gives_its_hook_back(
+    pc_repo: PreCommitRepo,
+) -> None:
+    r = pc_repo
+    r.tool("pre-commit", "install")
+    r.tool("hookrunner", "install")
+    before = r.hooks()
+    assert r.tool("hookrunner", "install") == (
+        "hookrunner is already installed at .git/hooks/pre-commit\n"
+    )
+    assert r.hooks() == before
+    assert r.tool("hookrunner", "uninstall", "--hook", "pre-commit").splitlines() == [
+        "hookrunner pre-commit hook removed from .git/hooks/pre-commit",
+        "restored the previous pre-commit hook to .git/hooks/pre-commit",
+    ]
+    assert list(r.hooks()) == ["pre-commit"]
+    assert is_pre_commits(hooks_dir(r.path) / "pre-commit")
+    assert r.commit("fine").returncode == 0
+    assert r.log.read_text() == "pre-commit saw README\n"
+    assert assert_blocked(r, "PCFAIL") == "pre-commit saw README\n"
+
+
+def test_pre_commit_installed_second_runs_hookrunner_as_its_legacy_hook(
+    pc_repo: PreCommitRepo,
+) -> None:
+    r = pc_repo
+    r.tool("hookrunner", "install")
+    r.tool("pre-commit", "install")  # moves ours to pre-commit.legacy
+    assert r.commit("fine").returncode == 0
+    both = "hookrunner-pre-commit saw README\npre-commit saw README\n"
+    assert r.log.read_text() == both
+    # pre-commit runs its own hooks even when its legacy hook failed.
+    assert assert_blocked(r, "HRFAIL") == both
+    assert assert_blocked(r, "PCFAIL") == both
+    before = r.hooks()
+    assert r.tool("hookrunner", "install") == (
+        "hookrunner is already installed at .git/hooks/pre-commit.legacy, which "
+        ".git/hooks/pre-commit (not hookrunner's) runs first (--overwrite puts hookrunner's "
+        "hook in its place)\n"
+    )
+    assert r.hooks() == before
+    r.tool("hookrunner", "uninstall")
+    assert list(r.hooks()) == ["pre-commit"]
+    assert r.commit("fine").returncode == 0
+    assert r.log.read_text() == "pre-commit saw README\n"
+
+
+def test_overwrite_after_pre_commit_moved_ours_aside(pc_repo: PreCommitRepo) -> None:
+    r = pc_repo
+    r.tool("hookrunner", "install")
+    r.tool("pre-commit", "install")
+    assert r.tool("hookrunner", "install", "--overwrite").splitlines() == [
+        "removed hookrunner's hook .git/hooks/pre-commit.legacy",
+        "replaced the previous pre-commit hook",
+        "hookrunner installed at .git/hooks/pre-commit",
+    ]
+    assert list(r.hooks()) == ["pre-commit"]
+    assert r.commit("fine").returncode == 0
+    assert r.log.read_text() == "hookrunner-pre-commit saw README\n"
+
+
+def test_pre_commit_reinstalled_over_hookrunner_does_not_run_itself_twice(
+    pc_repo: PreCommitRepo,
+) -> None:
+    r = pc_repo
+    r.tool("pre-commit", "install")
+    r.tool("hookrunner", "install")  # keeps pre-commit's as pre-commit.before-hookrunner
+    r.tool("pre-commit", "install")  # moves ours to pre-commit.legacy
+    proc = r.commit("fine")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert r.log.read_text() == "hookrunner-pre-commit saw README\npre-commit saw README\n"
+    assert r.tool("hookrunner", "uninstall", "--hook", "pre-commit").splitlines() == [
+        "hookrunner pre-commit hook removed from .git/hooks/pre-commit.legacy",
+        "removed .git/hooks/pre-commit.before-hookrunner, an older copy of pre-commit's hook "
+        "at .git/hooks/pre-commit",
+    ]
+    assert list(r.hooks()) == ["pre-commit"]
+    assert r.commit("fine").returncode == 0
+    assert r.log.read_text() == "pre-commit saw README\n"
+
+
+@pytest.mark.parametrize("pre_commit_first", [True, False])
+def test_pre_push_beside_pre_commit_gives_both_the_refs(
+    pc_repo: PreCommitRepo, tmp_path: Path, pre_commit_first: bool
+) -> None:
+    r = pc_repo
+    git(tmp_path, "init", "-q", "--bare", "remote.git")
+    git(r.path, "remote", "add", "origin", str(tmp_path / "remote.git"))
+    theirs = ("pre-commit", "install", "--hook-type", "pre-push")
+    ours = ("hookrunner", "install", "--hook", "pre-push")
+    for args in (theirs, ours) if pre_commit_first else (ours, theirs):
+        r.tool(*args)
+    # Whichever runs first hands git's ref lines on to the other: pre-commit
+    # runs nothing without them, and hookrunner finds the pushed files in them.
+    both = ["pre-commit saw README\n", "hookrunner-pre-push saw README\n"]
+    expected = "".join(both if pre_commit_first else reversed(both))
+    assert r.commit("HRFAIL").returncode == 0  # no pre-commit hook installed
+    proc = r.git("push", "-q", "origin", "main")
+    assert proc.returncode != 0
+    assert git(tmp_path / "remote.git", "branch", "--list") == ""
+    assert r.log.read_text() == expected
+    (r.path / "README").write_text("hello\n")
+    git(r.path, "commit", "-q", "--no-verify", "-am", "fine")
+    r.log.write_text("")
+    proc = r.git("push", "-q", "origin", "main")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git(tmp_path / "remote.git", "branch", "--list") == "* main\n"
+    assert r.log.read_text() == expected
+
+
+@pytest.mark.parametrize("action", ["install", "uninstall"])
+def test_an_earlier_versions_legacy_hook_keeps_working(pc_repo: PreCommitRepo, action: str) -> None:
+    r = pc_repo
+    r.tool("pre-commit", "install")
+    hook = hooks_dir(r.path) / "pre-commit"
+    os.replace(hook, hook.with_name("pre-commit.legacy"))
+    executable(hook, OLD_SCRIPT)
+    assert "migration mode" in r.commit("fine").stderr  # the layout that broke commits
+    out = r.tool("hookrunner", action, "--hook", "pre-commit").splitlines()
+    if action == "install":
+        assert out[0] == (
+            "moved the previous pre-commit hook from .git/hooks/pre-commit.legacy to "
+            ".git/hooks/pre-commit.before-hookrunner (pre-commit.legacy is pre-commit's name)"
+        )
+        assert sorted(r.hooks()) == ["pre-commit", "pre-commit.before-hookrunner"]
+        expected = RAN_BOTH
+    else:
+        assert list(r.hooks()) == ["pre-commit"]
+        assert is_pre_commits(hook)
+        expected = "pre-commit saw README\n"
+    proc = r.commit("fine")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert r.log.read_text() == expected

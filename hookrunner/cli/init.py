@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import shutil
 import sys
 from pathlib import Path
@@ -25,21 +26,42 @@ class _Tool(NamedTuple):
 
 
 _PY = 'types = ["python"]'
+# Tools that judge each file alone: a file's pass holds while that file and
+# the configuration are the same (mypy reads across files and keeps the default).
+_PER_FILE = 'cache = "per-file"'
+# ruff skips its own excludes for files named on the command line unless told.
+_RUFF = ("tool.ruff", "ruff.toml", ".ruff.toml")
+_MYPY_CONFIGS = (("mypy.ini", "mypy"), (".mypy.ini", "mypy"), ("setup.cfg", "mypy"))
 _TOOLS = (
-    _Tool("ruff-format", "format", "ruff format", (_PY,), ("tool.ruff", "ruff.toml", ".ruff.toml")),
-    _Tool("black", "format", "black --quiet", (_PY,), ("tool.black",)),
-    _Tool("isort", "format", "isort --quiet", (_PY,), ("tool.isort", ".isort.cfg")),
-    _Tool("ruff-check", "lint", "ruff check", (_PY,), ("tool.ruff", "ruff.toml", ".ruff.toml")),
-    _Tool("flake8", "lint", "flake8", (_PY,), (".flake8", "tox.ini:flake8", "setup.cfg:flake8")),
+    _Tool("ruff-format", "format", "ruff format --force-exclude", (_PY, _PER_FILE), _RUFF),
+    _Tool("black", "format", "black --quiet", (_PY, _PER_FILE), ("tool.black",)),
+    _Tool("isort", "format", "isort --quiet", (_PY, _PER_FILE), ("tool.isort", ".isort.cfg")),
+    _Tool("ruff-check", "lint", "ruff check --force-exclude", (_PY, _PER_FILE), _RUFF),
     _Tool(
-        "mypy", "lint", "mypy", (_PY, "pass_filenames = false"),
-        ("tool.mypy", "mypy.ini", ".mypy.ini", "setup.cfg:mypy"),
+        "flake8", "lint", "flake8", (_PY, _PER_FILE),
+        (".flake8", "tox.ini:flake8", "setup.cfg:flake8"),
     ),
     _Tool(
-        "pytest", "test", "pytest -q", ('hooks = ["pre-push", "manual"]',),
+        "codespell", "lint", "codespell", ('types = ["text"]', _PER_FILE),
+        ("tool.codespell", ".codespellrc", "setup.cfg:codespell"),
+    ),
+    _Tool(
+        "mypy", "lint", "mypy", (_PY, "pass_filenames = false"),
+        ("tool.mypy", *(f"{name}:{section}" for name, section in _MYPY_CONFIGS)),
+    ),
+    # Only before a push: a plain `hookrunner` checks what a commit would.
+    _Tool(
+        "pytest", "test", "pytest -q", ('hooks = ["pre-push"]',),
         ("tool.pytest", "pytest.ini", "conftest.py", "tests/conftest.py", "tox.ini:pytest"),
     ),
 )  # fmt: skip
+
+_LEFT_OUT = (
+    "# mypy's configuration names no files and there is no src/ or package folder",
+    "# to check: set files there, then uncomment this task.",
+)
+# Folders that hold no package mypy should check by default.
+_NOT_PACKAGES = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "benchmarks"})
 
 
 def _uses(root: Path, data: dict[str, object], sign: str) -> bool:
@@ -63,16 +85,66 @@ def detect(root: Path, data: dict[str, object]) -> list[str]:
     return found
 
 
-def starter_table(names: list[str]) -> str:
+def _mypy_names_targets(root: Path, data: dict[str, object]) -> bool:
+    """mypy's configuration says what to check (``files``, ``packages`` or ``modules``)."""
+    keys = ("files", "packages", "modules")
+    tool = data.get("tool")
+    mypy = tool.get("mypy") if isinstance(tool, dict) else None
+    if isinstance(mypy, dict) and any(mypy.get(key) for key in keys):
+        return True
+    for name, section in _MYPY_CONFIGS:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(root / name)
+        except configparser.Error:
+            continue
+        if parser.has_section(section) and any(parser.get(section, k, fallback="") for k in keys):
+            return True
+    return False
+
+
+def mypy_command(root: Path, data: dict[str, object]) -> tuple[str | None, str]:
+    """The mypy command for the starter table (None to leave it out), and what
+    to tell the user about it."""
+    if _mypy_names_targets(root, data):
+        return "mypy", ""
+    if any((root / "src").rglob("*.py")):
+        targets = ["src"]
+    else:
+        targets = sorted(
+            p.name
+            for p in root.iterdir()
+            if p.name not in _NOT_PACKAGES and (p / "__init__.py").is_file()
+        )
+    if targets:
+        shown = ", ".join(f"{t}/" for t in targets)
+        return " ".join(
+            ["mypy", *targets]
+        ), f"mypy checks {shown}: its configuration names no files"
+    return None, (
+        "mypy: commented out in the table, as its configuration names no files and there "
+        "is no src/ or package folder to check; set files there, then uncomment it"
+    )
+
+
+def starter_table(
+    names: list[str], commands: dict[str, str] | None = None, left_out: str = ""
+) -> str:
+    """The TOML text of the table; ``commands`` replaces a tool's default
+    command. The ``left_out`` tool's task is written commented out."""
+    chosen = commands or {}
     lines = ["", "[tool.paratools]", "jobs = 5", "fail_fast = true", ""]
     for t in _TOOLS:
         if t.name in names:
-            lines += [
+            task = [
                 f"[tool.paratools.tasks.{t.name}]",
                 f'stage = "{t.stage}"',
-                f'cmd = "{t.cmd}"',
+                f'cmd = "{chosen.get(t.name, t.cmd)}"',
+                *t.extra,
             ]
-            lines += [*t.extra, ""]
+            if t.name == left_out:
+                task = [*_LEFT_OUT, *(f"# {line}" for line in task)]
+            lines += [*task, ""]
     return "\n".join(lines)
 
 
@@ -87,10 +159,27 @@ def write_starter(path: Path) -> str:
     tool = data.get("tool")
     if isinstance(tool, dict) and "paratools" in tool:
         return f"{path.name} already has a [tool.paratools] table; left unchanged"
-    names = detect(path.parent, data)
-    table = starter_table(names)
+    root = path.parent
+    names = detect(root, data)
+    notes = []
+    commands = {}
+    left_out = ""
+    if "mypy" in names:
+        command, note = mypy_command(root, data)
+        if command is None:
+            left_out = "mypy"
+        else:
+            commands["mypy"] = command
+        notes += [note] if note else []
+    if (root / ".pre-commit-config.yaml").exists():
+        notes.append(
+            "found .pre-commit-config.yaml: its hooks are not imported into the table; to run "
+            "them too, run 'pre-commit install' and then 'hookrunner install' (both hooks run)"
+        )
+    table = starter_table(names, commands, left_out)
     if text and not text.endswith("\n"):
         text += "\n"
     path.write_text(text + table if text else table.lstrip("\n"))
     found = ", ".join(names) if names else "no known tools"
-    return f"wrote a starter [tool.paratools] table to {path.name} ({found})"
+    head = f"wrote a starter [tool.paratools] table to {path.name} ({found})"
+    return "\n".join([head, *notes])
