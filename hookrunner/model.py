@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from os import PathLike
 
 STAGES: tuple[str, ...] = ("format", "lint", "test")
-HOOKS: tuple[str, ...] = ("pre-commit", "pre-push", "manual")
+GIT_HOOKS: tuple[str, ...] = ("pre-commit", "pre-push")
+"""The git hooks hookrunner installs itself as."""
+HOOKS: tuple[str, ...] = (*GIT_HOOKS, "manual")
+"""What a task's ``hooks`` may name: a git hook, or ``manual`` (a run by hand)."""
 
 
 class TaskConfig(NamedTuple):

@@ -17,6 +17,7 @@ import click
 from hookrunner import __version__
 from hookrunner.cli.options import RUN_OPTIONS, Option, RunOptions
 from hookrunner.errors import HookrunnerError
+from hookrunner.model import GIT_HOOKS
 
 
 class _UserError(click.ClickException):
@@ -127,7 +128,7 @@ def list_tasks(fmt: str, config_path: str | None) -> None:
 
 
 def _hook_types(help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    choice = click.Choice(["pre-commit", "pre-push"])
+    choice = click.Choice(GIT_HOOKS)
     return click.option("--hook", "hook_types", multiple=True, type=choice, help=help)
 
 
@@ -152,7 +153,7 @@ def uninstall(hook_types: tuple[str, ...]) -> None:
     from hookrunner.cli import install as hooks
     from hookrunner.git.commands import find_repo
 
-    for line in hooks.uninstall(find_repo(), hook_types or ("pre-commit", "pre-push")):
+    for line in hooks.uninstall(find_repo(), hook_types or GIT_HOOKS):
         click.echo(line)
 
 

@@ -40,8 +40,9 @@ from typing import NamedTuple
 from hookrunner.errors import HookrunnerError
 from hookrunner.git import commands as git
 from hookrunner.git.commands import Repo
+from hookrunner.model import GIT_HOOKS
 
-HOOK_TYPES = ("pre-commit", "pre-push")
+HOOK_TYPES = GIT_HOOKS
 MARKER = "# installed by hookrunner"
 KEPT_SUFFIX = ".before-hookrunner"
 LEGACY_SUFFIX = ".legacy"
