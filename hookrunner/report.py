@@ -40,7 +40,6 @@ class RunReport(NamedTuple):
     exit_code: int
     duration: float  # wall time of the run
     jobs: int
-    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM before its tasks were done
 
 
 _LABELS = {
@@ -52,6 +51,8 @@ _LABELS = {
     "skipped": "Skipped",
 }
 _SUMMARY_WORDS = {"timeout": "timed out"}
+# The exit codes of a run stopped by a signal (SPEC "Exit codes"), as the summary line says it.
+_STOPPED = {130: "Interrupted", 143: "Terminated"}
 # Written by hand: importing click for four escape codes would cost every commit its import time.
 _GREEN, _RED, _YELLOW, _CYAN, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m"
 _COLORS = {
@@ -158,15 +159,16 @@ def format_summary(report: RunReport) -> str:
     time; it is left out when nothing ran (cached results do not count) or
     the wall time is zero. A ratio below 1.0x is no speedup, only the share
     of the wall time the tasks took, so then the task time stands alone:
-    ``1 passed in 0.10s (tasks took 0.02s)``. An interrupted run says so
-    first: ``Interrupted: 1 passed, 2 cancelled in 0.80s ...``.
+    ``1 passed in 0.10s (tasks took 0.02s)``. A run stopped by Ctrl-C
+    (exit code 130) or SIGTERM (143) says so first:
+    ``Interrupted: 1 passed, 2 cancelled, 1 skipped in 0.80s ...``.
     """
     counts = _counts(report.results)
     order = ("passed", "cached", *STATUSES[1:])
     parts = [f"{counts[key]} {_SUMMARY_WORDS.get(key, key)}" for key in order if key in counts]
     text = f"{', '.join(parts) or 'no tasks'} in {report.duration:.2f}s"
-    if report.interrupted:
-        text = f"Interrupted: {text}"
+    if report.exit_code in _STOPPED:
+        text = f"{_STOPPED[report.exit_code]}: {text}"
     busy = sum(result.duration for result in report.results if not result.cached)
     if busy > 0 and report.duration > 0:
         speedup = f"{busy / report.duration:.1f}"
@@ -179,7 +181,7 @@ def _summary_color(report: RunReport) -> str:
     statuses = {result.status for result in report.results}
     if statuses & {"failed", "timeout"}:
         return _RED
-    if statuses & {"modified", "cancelled"} or report.interrupted:
+    if statuses & {"modified", "cancelled"} or report.exit_code in _STOPPED:
         return _YELLOW
     return _GREEN
 
@@ -276,7 +278,6 @@ class Printer:
         self.total = total  # tasks in the run, for the live line's "N left"
         # The live line's room; None reads the terminal's width at every redraw.
         self.columns = columns
-        self.interrupted = False
         self._running: list[str] = []
         self._finished = 0
         self._live_shown = False
@@ -299,8 +300,6 @@ class Printer:
     def finish(self, report: RunReport) -> None:
         self._running.clear()
         self.live = False
-        if self.interrupted and not report.interrupted:
-            report = report._replace(interrupted=True)
         summary = format_summary(report)
         if self.color:
             summary = f"{_summary_color(report)}{summary}{_RESET}"
@@ -312,9 +311,8 @@ class Printer:
         self._write("", redraw=False)
 
     def interrupt(self) -> None:
-        """The run was interrupted: erase the live line for good, and have the
-        summary line say so."""
-        self.interrupted = True
+        """The run was interrupted: erase the live line for good, so that the
+        lines of the tasks it stopped and the summary follow on a clean screen."""
         self.live = False
         self.clear()
 

@@ -260,13 +260,13 @@ def test_summary_below_one_x_gives_the_task_time_without_a_ratio() -> None:
 
 
 def test_summary_of_an_interrupted_run() -> None:
-    interrupted = report(ran("a"), ran("b", "cancelled"), duration=0.5)._replace(interrupted=True)
+    interrupted = report(ran("a"), ran("b", "cancelled"), duration=0.5, exit_code=130)
     assert format_summary(interrupted) == (
         "Interrupted: 1 passed, 1 cancelled in 0.50s (tasks took 2.00s: 4.0x)"
     )
-    assert format_summary(report(duration=0.5)._replace(interrupted=True)) == (
-        "Interrupted: no tasks in 0.50s"
-    )
+    assert format_summary(report(duration=0.5, exit_code=130)) == "Interrupted: no tasks in 0.50s"
+    assert format_summary(report(skipped("a"), exit_code=143)) == "Terminated: 1 skipped in 1.00s"
+    assert format_summary(report(ran("a", "failed"), exit_code=1)).startswith("1 failed in")
 
 
 def run_printer(printer: Printer, *results: TaskResult, duration: float = 1.0) -> None:
@@ -453,7 +453,7 @@ def test_printer_clear_erases_the_live_line_until_the_next_event() -> None:
     assert out.getvalue()[mark:] == ERASE + "running: a, b" + HOME
 
 
-def test_printer_interrupt_erases_the_line_for_good_and_the_summary_says_so() -> None:
+def test_printer_interrupt_erases_the_line_for_good() -> None:
     out = io.StringIO()
     printer = Printer(out, live=True, total=3)
     printer.task_started("a")
@@ -463,7 +463,9 @@ def test_printer_interrupt_erases_the_line_for_good_and_the_summary_says_so() ->
     assert out.getvalue()[mark:] == ERASE
     printer.task_finished(ran("a", "cancelled"))
     printer.task_finished(ran("b", "cancelled"))
-    printer.finish(report(ran("a", "cancelled"), ran("b", "cancelled"), skipped("c")))
+    printer.finish(
+        report(ran("a", "cancelled"), ran("b", "cancelled"), skipped("c"), exit_code=130)
+    )
     assert out.getvalue()[mark:] == ERASE + (
         "a" + "." * 62 + "Cancelled  1.00s\n"
         "b" + "." * 62 + "Cancelled  1.00s\n"
@@ -471,11 +473,11 @@ def test_printer_interrupt_erases_the_line_for_good_and_the_summary_says_so() ->
     )
 
 
-def test_printer_interrupt_colors_a_clean_summary_yellow() -> None:
+def test_interrupted_summary_is_yellow_even_when_all_passed() -> None:
     out = io.StringIO()
     printer = Printer(out, color=True)
     printer.interrupt()
-    printer.finish(report(ran("a")))
+    printer.finish(report(ran("a"), exit_code=130))
     assert (
         out.getvalue() == "\x1b[33mInterrupted: 1 passed in 1.00s (tasks took 1.00s: 1.0x)\x1b[0m\n"
     )
