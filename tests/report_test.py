@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from hookrunner.report import (
     to_json,
     write_json,
 )
+from tests.conftest import write_config
 
 ERASE = "\r\x1b[K\x1b[C\x1b[J\r"
 HOME = "\r"  # the live line leaves the cursor at its start
@@ -674,3 +676,44 @@ def test_import_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+STOPPABLE = """
+jobs = 2
+[tasks.quick]
+cmd = "true"
+pass_filenames = false
+always_run = true
+[tasks.slow]
+cmd = ["sleep", "30"]
+pass_filenames = false
+always_run = true
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Terminated")],
+)
+def test_a_stopped_run_says_so_on_its_summary_line(
+    repo: Path, cleanup_pids: list[int], signum: int, code: int, word: str
+) -> None:
+    write_config(repo, STOPPABLE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookrunner", "run", "--all-files", "--no-cache"],
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    cleanup_pids.append(proc.pid)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # quick is done, slow runs
+    assert first.startswith("quick...")
+    assert "Passed" in first
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert out.splitlines()[-1].startswith(f"{word}: 1 passed, 1 cancelled in ")
