@@ -16,9 +16,9 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -266,8 +266,8 @@ def test_interrupt_erases_the_live_line_and_says_interrupted(project: Path) -> N
 @pytest.mark.parametrize("interrupt", [False, True], ids=["finished", "interrupted"])
 def test_tmux_screen_has_no_pieces_of_the_live_line(project: Path, interrupt: bool) -> None:
     interrupted = False
-    socket = f"hookrunner-test-{uuid.uuid4().hex[:8]}"
-    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+    folder = tempfile.mkdtemp(prefix="hr-tmux-")  # short: a socket path has ~100 bytes
+    tmux = ["tmux", "-S", os.path.join(folder, "socket"), "-f", "/dev/null"]
     command = f"{shlex.quote(sys.executable)} -m hookrunner run --all-files --no-cache"
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR", "TMUX")}
     new = [*tmux, "new-session", "-d", "-x", "30", "-y", "40", "-c", str(project)]
@@ -289,6 +289,7 @@ def test_tmux_screen_has_no_pieces_of_the_live_line(project: Path, interrupt: bo
                 interrupted = True
     finally:
         subprocess.run([*tmux, "kill-server"], check=False)
+        shutil.rmtree(folder)
     lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
     assert lines[-1] == ("EXIT 130" if interrupted else "EXIT 0")
     if interrupted:
