@@ -17,7 +17,7 @@ from typing import NamedTuple, Protocol
 
 from hookrunner.engine.graph import closure
 from hookrunner.engine.xargs import partition
-from hookrunner.model import STAGES, Config, TaskConfig
+from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
 from hookrunner.report import TaskResult
 
 
@@ -211,3 +211,78 @@ def skipped_result(planned: PlannedTask) -> TaskResult:
         files=planned.files,
         reason=planned.skip,
     )
+
+
+# Tags of which a file has at most one (identify gives a symlink no other tag at all).
+_EXCLUSIVE_TAGS = (
+    frozenset({"text", "binary"}),
+    frozenset({"executable", "non-executable"}),
+    frozenset({"file", "symlink", "directory", "socket"}),
+)
+
+
+def types_disjoint(first: Collection[str], second: Collection[str]) -> bool:
+    """True when no file can have all of ``first`` and all of ``second`` as
+    ``types`` tags, e.g. ``["python"]`` and ``["markdown"]``; False whenever one
+    could, or when either is empty (no type filter).
+
+    Tags that exclude each other (text/binary, executable/non-executable) decide
+    it first. Otherwise the kind tags (python, markdown, ...) must all come from
+    one of identify's file names, extensions or shebang interpreters. identify
+    also joins a known name with a known extension (``wscript.md`` is python
+    and markdown); such names are left out, or no two kinds would ever be apart.
+    """
+    if not first or not second:
+        return False
+    wanted = {*first, *second}
+    if any(len(wanted & group) > 1 for group in _EXCLUSIVE_TAGS):
+        return True
+    kind = wanted.difference(*_EXCLUSIVE_TAGS)
+    if not kind:
+        return False
+    from identify import extensions, interpreters
+
+    sources = (
+        extensions.NAMES,
+        extensions.EXTENSIONS,
+        extensions.EXTENSIONS_NEED_BINARY_CHECK,
+        interpreters.INTERPRETERS,
+    )
+    return not any(kind <= tags for source in sources for tags in source.values())
+
+
+class _Overlaps:
+    """Stands in for a run's files when there is no run: each task gets a file
+    of its own, and each pair of format tasks that may share files gets one
+    more that both select, so :func:`build_plan` orders exactly those pairs."""
+
+    def __init__(self, tasks: Sequence[TaskConfig]) -> None:
+        self.files = {t.name: [f"only/{t.position}"] for t in tasks}
+        formats = [t for t in tasks if t.stage == "format"]
+        for i, first in enumerate(formats):
+            for second in formats[i + 1 :]:
+                if not types_disjoint(first.types, second.types):
+                    shared = f"shared/{first.position}/{second.position}"
+                    self.files[first.name].append(shared)
+                    self.files[second.name].append(shared)
+
+    def select(self, task: TaskConfig) -> list[str]:
+        return self.files[task.name]
+
+
+def waiting_edges(config: Config) -> dict[str, list[str]]:
+    """What each configured task waits for when every task runs, in declaration
+    order: the graph ``hookrunner list`` draws and measures the critical path on.
+
+    The edges are :func:`build_plan`'s (stage order under ``tests_wait_for_lint``,
+    ``depends_on``, format tasks that share files one after another in declaration
+    order), so ``list`` and ``--dry-run`` agree. With no run there are no files to
+    compare: two format tasks count as sharing files unless their ``types``
+    cannot both hold for one file (:func:`types_disjoint`); ``files``,
+    ``exclude`` and ``types_or`` globs are not compared, which errs on the side
+    of ordering them.
+    """
+    every_hook = frozenset(HOOKS)
+    everywhere = config._replace(tasks=tuple(t._replace(hooks=every_hook) for t in config.tasks))
+    plan = build_plan(everywhere, _Overlaps(everywhere.tasks), TaskChoice(), arg_limit=1 << 30)
+    return {p.name: list(dict.fromkeys([*p.depends_on, *p.after])) for p in plan}

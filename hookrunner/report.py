@@ -51,6 +51,8 @@ _LABELS = {
     "skipped": "Skipped",
 }
 _SUMMARY_WORDS = {"timeout": "timed out"}
+# The exit codes of a run stopped by a signal (SPEC "Exit codes"), as the summary line says it.
+_STOPPED = {130: "Interrupted", 143: "Terminated"}
 # Written by hand: importing click for four escape codes would cost every commit its import time.
 _GREEN, _RED, _YELLOW, _CYAN, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m"
 _COLORS = {
@@ -62,7 +64,16 @@ _COLORS = {
     "skipped": _CYAN,
 }
 _PROBLEMS = frozenset({"failed", "timeout", "modified"})
-_ERASE = "\r\x1b[K"
+# The live line is drawn with the cursor left at its first column, and erased
+# from there to the end of the screen: a terminal that rewraps lines when it is
+# made narrower (tmux, VTE, iTerm2) puts the cursor at the start of the rewrapped
+# rows, and a "^C" echoed by the terminal lands on the line itself, so neither
+# leaves rows behind that a plain erase-to-end-of-line would miss. The erase to
+# the end of the screen starts one column in (the row itself is erased first):
+# from the top left corner, tmux takes it for a clear screen and copies the
+# screen into its scrollback.
+_ERASE = "\r\x1b[K\x1b[C\x1b[J\r"
+_FALLBACK_COLUMNS = 79
 _MIN_DOTS = 3
 
 
@@ -146,15 +157,23 @@ def format_summary(report: RunReport) -> str:
     result reused from the cache counts as cached, not as passed. Zero counts
     are left out. The part in parentheses is the summed task time over the wall
     time; it is left out when nothing ran (cached results do not count) or
-    the wall time is zero.
+    the wall time is zero. A ratio below 1.0x is no speedup, only the share
+    of the wall time the tasks took, so then the task time stands alone:
+    ``1 passed in 0.10s (tasks took 0.02s)``. A run stopped by Ctrl-C
+    (exit code 130) or SIGTERM (143) says so first:
+    ``Interrupted: 1 passed, 2 cancelled, 1 skipped in 0.80s ...``.
     """
     counts = _counts(report.results)
     order = ("passed", "cached", *STATUSES[1:])
     parts = [f"{counts[key]} {_SUMMARY_WORDS.get(key, key)}" for key in order if key in counts]
     text = f"{', '.join(parts) or 'no tasks'} in {report.duration:.2f}s"
+    if report.exit_code in _STOPPED:
+        text = f"{_STOPPED[report.exit_code]}: {text}"
     busy = sum(result.duration for result in report.results if not result.cached)
     if busy > 0 and report.duration > 0:
-        text += f" (tasks took {busy:.2f}s: {busy / report.duration:.1f}x)"
+        speedup = f"{busy / report.duration:.1f}"
+        ratio = f": {speedup}x" if float(speedup) >= 1.0 else ""
+        text += f" (tasks took {busy:.2f}s{ratio})"
     return text
 
 
@@ -162,7 +181,7 @@ def _summary_color(report: RunReport) -> str:
     statuses = {result.status for result in report.results}
     if statuses & {"failed", "timeout"}:
         return _RED
-    if statuses & {"modified", "cancelled"}:
+    if statuses & {"modified", "cancelled"} or report.exit_code in _STOPPED:
         return _YELLOW
     return _GREEN
 
@@ -172,6 +191,52 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # no isatty, or already closed
         return False
+
+
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to, read anew on every call
+    (one ioctl) so a resized window is seen at the next redraw; 79 when it has none."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):  # not a terminal, no fileno, or closed
+        return _FALLBACK_COLUMNS
+    return columns or _FALLBACK_COLUMNS  # a terminal that never got a size reports 0
+
+
+def _char_columns(char: str) -> int:
+    import unicodedata  # only for names that are not plain ASCII
+
+    if unicodedata.category(char) in ("Mn", "Me"):  # combining marks sit on the char before
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _printable(text: str) -> str:
+    """``text`` with the characters that would move the cursor or switch modes as ``?``."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
+def text_columns(text: str) -> int:
+    """How many terminal columns printable ``text`` takes: wide (East Asian)
+    characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_columns(char) for char in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """The longest start of printable ``text`` that takes at most ``columns`` columns;
+    combining marks stay with the character they follow."""
+    if text.isascii():
+        return text[: max(columns, 0)]
+    used = 0
+    for index, char in enumerate(text):
+        used += _char_columns(char)
+        if used > columns:
+            return text[:index]
+    return text
 
 
 def live_allowed(stream: TextIO, env: Mapping[str, str]) -> bool:
@@ -202,14 +267,17 @@ class Printer:
         live: bool = False,
         width: int = 79,
         total: int = 0,
+        columns: int | None = None,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = color
         self.verbose = verbose
         self.quiet = quiet
         self.live = live
-        self.width = width
+        self.width = width  # of the task lines, pre-commit's 79 whatever the terminal
         self.total = total  # tasks in the run, for the live line's "N left"
+        # The live line's room; None reads the terminal's width at every redraw.
+        self.columns = columns
         self._running: list[str] = []
         self._finished = 0
         self._live_shown = False
@@ -237,22 +305,49 @@ class Printer:
             summary = f"{_summary_color(report)}{summary}{_RESET}"
         self._write(summary + "\n")
 
-    def _status(self) -> str:
-        parts = []
-        if self._running:
-            parts.append("running: " + ", ".join(self._running))
-        left = self.total - len(self._running) - self._finished
-        if left > 0:
-            parts.append(f"{left} left")
-        return " | ".join(parts)[: self.width]
+    def clear(self) -> None:
+        """Erase the live line now, before something else writes to the terminal;
+        the next task started or finished draws it again."""
+        self._write("", redraw=False)
 
-    def _write(self, block: str) -> None:
-        """Write ``block`` with the live line erased first and redrawn after, in one write."""
+    def interrupt(self) -> None:
+        """The run was interrupted: erase the live line for good, so that the
+        lines of the tasks it stopped and the summary follow on a clean screen."""
+        self.live = False
+        self.clear()
+
+    def _status(self, room: int) -> str:
+        """What runs and what is left, in at most ``room`` columns: names that do
+        not fit become ``+N more``, and a first name too long to fit is cut, so
+        that the count of tasks left stays in view."""
+        left = self.total - len(self._running) - self._finished
+        tail = f" | {left} left" if left > 0 else ""
+        names = [_printable(name) for name in self._running]
+        if not names:
+            return fit(tail[len(" | ") :], room)
+        more = ""
+        for shown in range(len(names), 0, -1):
+            more = f", +{len(names) - shown} more" if shown < len(names) else ""
+            text = f"running: {', '.join(names[:shown])}{more}{tail}"
+            if text_columns(text) <= room:
+                return text
+        head = fit(f"running: {names[0]}", room - text_columns(more + tail))
+        return head + more + tail if len(head) > len("running: ") else fit(text, room)
+
+    def _write(self, block: str, redraw: bool = True) -> None:
+        """Write ``block`` with the live line erased first and redrawn after, in one write.
+
+        The line never reaches the terminal's last column, so it never wraps,
+        and it ends with the cursor back at its start (see ``_ERASE``)."""
         text = _ERASE if self._live_shown else ""
         text += block
-        status = self._status() if self.live else ""
+        status = ""
+        if self.live and redraw:
+            columns = self.columns if self.columns is not None else terminal_columns(self.stream)
+            status = self._status(columns - 1)
         self._live_shown = bool(status)
-        text += status
+        if status:
+            text += status + "\r"
         if text:
             self.stream.write(text)
             self.stream.flush()

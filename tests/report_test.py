@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
+import pty
+import select
+import signal
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -15,16 +21,21 @@ from hookrunner.report import (
     RunReport,
     TaskResult,
     color_allowed,
+    fit,
     format_details,
     format_line,
     format_summary,
     live_allowed,
     status_label,
+    terminal_columns,
+    text_columns,
     to_json,
     write_json,
 )
+from tests.conftest import write_config
 
-ERASE = "\r\x1b[K"
+ERASE = "\r\x1b[K\x1b[C\x1b[J\r"
+HOME = "\r"  # the live line leaves the cursor at its start
 
 
 class Tty(io.StringIO):
@@ -240,6 +251,26 @@ def test_summary_without_speedup_when_wall_time_is_zero() -> None:
     assert format_summary(report(ran("a"), duration=0.0)) == "1 passed in 0.00s"
 
 
+def test_summary_below_one_x_gives_the_task_time_without_a_ratio() -> None:
+    assert format_summary(report(ran("a", duration=0.02), duration=0.1)) == (
+        "1 passed in 0.10s (tasks took 0.02s)"
+    )
+    # 0.96x shows as 1.0x: the ratio is kept when it reads as at least 1.0x
+    assert format_summary(report(ran("a", duration=0.96), duration=1.0)) == (
+        "1 passed in 1.00s (tasks took 0.96s: 1.0x)"
+    )
+
+
+def test_summary_of_an_interrupted_run() -> None:
+    interrupted = report(ran("a"), ran("b", "cancelled"), duration=0.5, exit_code=130)
+    assert format_summary(interrupted) == (
+        "Interrupted: 1 passed, 1 cancelled in 0.50s (tasks took 2.00s: 4.0x)"
+    )
+    assert format_summary(report(duration=0.5, exit_code=130)) == "Interrupted: no tasks in 0.50s"
+    assert format_summary(report(skipped("a"), exit_code=143)) == "Terminated: 1 skipped in 1.00s"
+    assert format_summary(report(ran("a", "failed"), exit_code=1)).startswith("1 failed in")
+
+
 def run_printer(printer: Printer, *results: TaskResult, duration: float = 1.0) -> None:
     for result in results:
         if result.status != "skipped":
@@ -324,13 +355,13 @@ def test_printer_live_line_is_redrawn_and_erased() -> None:
     out = io.StringIO()
     printer = Printer(out, live=True, width=30, total=4)
     printer.task_started("mypy")
-    assert out.getvalue() == "running: mypy | 3 left"
+    assert out.getvalue() == "running: mypy | 3 left" + HOME
     printer.task_started("pytest")
-    assert out.getvalue().endswith(ERASE + "running: mypy, pytest | 2 left")
+    assert out.getvalue().endswith(ERASE + "running: mypy, pytest | 2 left" + HOME)
     mark = len(out.getvalue())
     printer.task_finished(ran("mypy"))
     line = "mypy" + "." * 13 + "Passed  1.00s"
-    assert out.getvalue()[mark:] == ERASE + line + "\n" + "running: pytest | 2 left"
+    assert out.getvalue()[mark:] == ERASE + line + "\n" + "running: pytest | 2 left" + HOME
     mark = len(out.getvalue())
     printer.task_finished(skipped("ruff"))
     printer.task_finished(skipped("black"))
@@ -351,7 +382,7 @@ def test_printer_live_line_is_erased_at_finish() -> None:
     printer.task_started("mypy")
     printer.finish(report(ran("mypy", "cancelled")))
     assert out.getvalue().endswith(
-        "running: mypy | 1 left" + ERASE + "1 cancelled in 1.00s" + (" (tasks took 1.00s: 1.0x)\n")
+        "running: mypy | 1 left" + HOME + ERASE + "1 cancelled in 1.00s (tasks took 1.00s: 1.0x)\n"
     )
 
 
@@ -360,14 +391,132 @@ def test_printer_live_line_between_tasks_shows_what_is_left() -> None:
     printer = Printer(out, live=True, quiet=True, total=2)
     printer.task_started("a")
     printer.task_finished(ran("a"))
-    assert out.getvalue() == "running: a | 1 left" + ERASE + "1 left"
+    assert out.getvalue() == "running: a | 1 left" + HOME + ERASE + "1 left" + HOME
 
 
-def test_printer_live_line_is_truncated_to_width() -> None:
+def test_printer_live_line_never_reaches_the_last_column() -> None:
     out = io.StringIO()
-    printer = Printer(out, live=True, width=12)
+    printer = Printer(out, live=True, columns=13)
     printer.task_started("a-very-long-task-name")
-    assert out.getvalue() == "running: a-v"
+    assert out.getvalue() == "running: a-v" + HOME
+
+
+def test_printer_live_line_keeps_the_count_left_in_view() -> None:
+    out = io.StringIO()
+    printer = Printer(out, live=True, columns=42, total=6)
+    for name in ("lint-c", "lint-a", "lint-b-with-a-rather-long-name"):
+        printer.task_started(name)
+    assert out.getvalue().rsplit(ERASE, 1)[-1] == "running: lint-c, lint-a, +1 more | 3 left" + HOME
+    printer.columns = 34
+    printer.task_started("lint-d")
+    assert out.getvalue().rsplit(ERASE, 1)[-1] == "running: lint-c, +3 more | 2 left" + HOME
+    printer.columns = 30  # the first name is cut rather than the count left
+    printer.task_started("lint-e")
+    assert out.getvalue().rsplit(ERASE, 1)[-1] == "running: li, +4 more | 1 left" + HOME
+
+
+def test_printer_live_line_counts_columns_not_characters() -> None:
+    out = io.StringIO()
+    printer = Printer(out, live=True, columns=16)
+    printer.task_started("\u691c\u67fb\u3059\u308b")  # four wide characters: 8 columns
+    assert out.getvalue() == "running: \u691c\u67fb\u3059" + HOME
+    assert text_columns(out.getvalue()[:-1]) == 15
+
+
+def test_printer_live_line_shows_control_characters_as_question_marks() -> None:
+    out = io.StringIO()
+    Printer(out, live=True).task_started("a\x1b[2Jb")
+    assert out.getvalue() == "running: a?[2Jb" + HOME
+
+
+def test_fit_and_text_columns() -> None:
+    assert fit("abcdef", 3) == "abc"
+    assert fit("abc", 0) == ""
+    assert fit("\u65e5\u672c\u8a9e", 5) == "\u65e5\u672c"
+    assert fit("\u65e5\u672c\u8a9e", 6) == "\u65e5\u672c\u8a9e"
+    # a combining accent stays with its letter and takes no column
+    assert text_columns("cafe\u0301") == 4
+    assert fit("cafe\u0301s", 4) == "cafe\u0301"
+    assert text_columns("\u65e5x") == 3
+
+
+def test_printer_clear_erases_the_live_line_until_the_next_event() -> None:
+    out = io.StringIO()
+    printer = Printer(out, live=True, total=2)
+    printer.clear()
+    assert out.getvalue() == ""
+    printer.task_started("a")
+    mark = len(out.getvalue())
+    printer.clear()
+    assert out.getvalue()[mark:] == ERASE
+    printer.clear()
+    assert out.getvalue()[mark:] == ERASE
+    printer.task_started("b")
+    assert out.getvalue()[mark:] == ERASE + "running: a, b" + HOME
+
+
+def test_printer_interrupt_erases_the_line_for_good() -> None:
+    out = io.StringIO()
+    printer = Printer(out, live=True, total=3)
+    printer.task_started("a")
+    printer.task_started("b")
+    mark = len(out.getvalue())
+    printer.interrupt()
+    assert out.getvalue()[mark:] == ERASE
+    printer.task_finished(ran("a", "cancelled"))
+    printer.task_finished(ran("b", "cancelled"))
+    printer.finish(
+        report(ran("a", "cancelled"), ran("b", "cancelled"), skipped("c"), exit_code=130)
+    )
+    assert out.getvalue()[mark:] == ERASE + (
+        "a" + "." * 62 + "Cancelled  1.00s\n"
+        "b" + "." * 62 + "Cancelled  1.00s\n"
+        "Interrupted: 2 cancelled, 1 skipped in 1.00s (tasks took 2.00s: 2.0x)\n"
+    )
+
+
+def test_interrupted_summary_is_yellow_even_when_all_passed() -> None:
+    out = io.StringIO()
+    printer = Printer(out, color=True)
+    printer.interrupt()
+    printer.finish(report(ran("a"), exit_code=130))
+    assert (
+        out.getvalue() == "\x1b[33mInterrupted: 1 passed in 1.00s (tasks took 1.00s: 1.0x)\x1b[0m\n"
+    )
+
+
+def test_terminal_columns_reads_the_terminal_at_every_call() -> None:
+    master, slave = pty.openpty()
+    with open(slave, "w", closefd=True) as stream, open(master, "rb", buffering=0) as reader:
+        resize(slave, 33)
+        assert terminal_columns(stream) == 33
+        printer = Printer(stream, live=True, total=2)
+        printer.task_started("a-task-with-a-name-longer-than-the-terminal")
+        first = read_available(reader)
+        resize(slave, 24)
+        assert terminal_columns(stream) == 24
+        printer.task_started("b")
+        second = read_available(reader)
+    assert first == b"running: a-task-with-a- | 1 left\r"  # 32 columns
+    assert second == ERASE.encode() + b"running: a-tas, +1 more\r"  # 23 columns
+    assert terminal_columns(io.StringIO()) == 79
+    closed = Tty()
+    closed.close()
+    assert terminal_columns(closed) == 79
+
+
+def resize(fd: int, columns: int, rows: int = 24) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def read_available(reader: io.RawIOBase) -> bytes:
+    data = b""
+    while select.select([reader], [], [], 0.2)[0]:
+        chunk = reader.read(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def test_live_allowed() -> None:
@@ -527,3 +676,44 @@ def test_import_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+STOPPABLE = """
+jobs = 2
+[tasks.quick]
+cmd = "true"
+pass_filenames = false
+always_run = true
+[tasks.slow]
+cmd = ["sleep", "30"]
+pass_filenames = false
+always_run = true
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Terminated")],
+)
+def test_a_stopped_run_says_so_on_its_summary_line(
+    repo: Path, cleanup_pids: list[int], signum: int, code: int, word: str
+) -> None:
+    write_config(repo, STOPPABLE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookrunner", "run", "--all-files", "--no-cache"],
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    cleanup_pids.append(proc.pid)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # quick is done, slow runs
+    assert first.startswith("quick...")
+    assert "Passed" in first
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert out.splitlines()[-1].startswith(f"{word}: 1 passed, 1 cancelled in ")

@@ -246,6 +246,7 @@ def _run_tasks(
     try:
         results = _execute(runner, jobs, fail_fast)
     except (KeyboardInterrupt, SystemExit) as exc:
+        printer.interrupt()  # no live line drawn again over what follows
         from hookrunner.engine.signals import exit_code
 
         return _Ran(runner.results, exit_code(exc), printer, jobs, durations, store)

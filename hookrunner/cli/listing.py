@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import shlex
 from collections.abc import Callable, Mapping
 
-from hookrunner.engine.graph import critical_path
+from hookrunner.engine.graph import closure, critical_path
 from hookrunner.model import STAGES, Config, TaskConfig
+from hookrunner.plan import waiting_edges
 
-
-def _edges(config: Config) -> dict[str, list[str]]:
-    """What each task waits for when every task runs: its own dependencies and
-    every task of the stages before its own."""
-    earlier = {
-        "format": (),
-        "lint": ("format",),
-        "test": ("format", "lint") if config.tests_wait_for_lint else ("format",),
-    }
-    return {
-        t.name: list(dict.fromkeys(
-            [*t.depends_on, *(u.name for u in config.tasks if u.stage in earlier[t.stage])]
-        ))
-        for t in config.tasks
-    }  # fmt: skip
+Edges = Mapping[str, list[str]]
 
 
 def _describe(task: TaskConfig) -> dict[str, object]:
@@ -45,24 +31,39 @@ def _describe(task: TaskConfig) -> dict[str, object]:
 
 
 def render(config: Config, fmt: str, durations: Mapping[str, float]) -> str:
-    path, total = critical_path(_edges(config), durations)
+    """The graph is :func:`hookrunner.plan.waiting_edges`: the one ``--dry-run``
+    and the run use, with every task running."""
+    edges = waiting_edges(config)
+    path, total = critical_path(edges, durations)
     if fmt == "json":
         data = {
             "tasks": [
-                {**_describe(t), "expected_duration": durations.get(t.name)} for t in config.tasks
+                {
+                    **_describe(t),
+                    "waits_for": edges[t.name],
+                    "expected_duration": durations.get(t.name),
+                }
+                for t in config.tasks
             ],
             "critical_path": path if total > 0 else [],
             "critical_path_duration": round(total, 4),
         }
         return json.dumps(data, indent=2) + "\n"
     if fmt == "dot":
-        return _dot(config)
+        return _dot(config, edges)
     if fmt == "mermaid":
-        return _mermaid(config)
-    return _text(config, durations, path if total > 0 else [], total)
+        return _mermaid(config, edges)
+    return _text(config, edges, durations, path if total > 0 else [], total)
 
 
-def _text(config: Config, durations: Mapping[str, float], path: list[str], total: float) -> str:
+def _shares_files(task: TaskConfig, edges: Edges) -> list[str]:
+    """The earlier format tasks this one waits for because they may change the same files."""
+    return [d for d in edges[task.name] if d not in task.depends_on and task.stage == "format"]
+
+
+def _text(
+    config: Config, edges: Edges, durations: Mapping[str, float], path: list[str], total: float
+) -> str:
     if not config.tasks:
         return "no tasks in [tool.paratools.tasks]\n"
     width = max(len(t.name) for t in config.tasks)
@@ -76,6 +77,8 @@ def _text(config: Config, durations: Mapping[str, float], path: list[str], total
             extra = []
             if t.depends_on:
                 extra.append("depends on " + ", ".join(t.depends_on))
+            if _shares_files(t, edges):
+                extra.append("after " + ", ".join(_shares_files(t, edges)) + ": may share files")
             if set(t.hooks) != {"pre-commit", "pre-push", "manual"}:
                 extra.append("hooks: " + ", ".join(sorted(t.hooks)))
             if t.name in durations:
@@ -91,44 +94,49 @@ def _quote(name: str) -> str:
     return json.dumps(name)
 
 
-def _dot(config: Config) -> str:
-    lines = ["digraph hookrunner {", "  rankdir=LR;", "  node [shape=box];"]
+def _clusters(config: Config, node: Callable[[str], str], start: str, end: str) -> list[str]:
+    """One box per non-empty stage around its tasks, in DOT or Mermaid words."""
+    lines = []
     for stage in STAGES:
         tasks = [t for t in config.tasks if t.stage == stage]
         if tasks:
-            lines.append(f"  subgraph cluster_{stage} {{")
-            lines.append(f"    label={_quote(stage)};")
-            lines.extend(f"    {_quote(t.name)};" for t in tasks)
-            lines.append("  }")
+            lines.append(start.format(stage=stage, label=_quote(stage)))
+            lines.extend(f"    {node(t.name)}" for t in tasks)
+            lines.append(end)
+    return lines
+
+
+def _arrows(config: Config, edges: Edges) -> list[tuple[str, str, bool]]:
+    """The edges worth drawing, as (from, to, is a dependency): every
+    ``depends_on``, and each ordering edge that no longer path already implies
+    (a test task waits for the format tasks through the lint tasks)."""
+    arrows = []
     for t in config.tasks:
-        lines.extend(f"  {_quote(d)} -> {_quote(t.name)};" for d in t.depends_on)
-    lines.extend(_stage_edges(config, lambda a, b: f"  {_quote(a)} -> {_quote(b)} [style=dashed];"))
+        for before in edges[t.name]:
+            if before in t.depends_on:
+                arrows.append((before, t.name, True))
+                continue
+            others = [d for d in edges[t.name] if d != before]
+            if before not in closure(others, edges):
+                arrows.append((before, t.name, False))
+    return arrows
+
+
+def _dot(config: Config, edges: Edges) -> str:
+    lines = ["digraph hookrunner {", "  rankdir=LR;", "  node [shape=box];"]
+    start = "  subgraph cluster_{stage} {{\n    label={label};"
+    lines += _clusters(config, lambda n: f"{_quote(n)};", start, "  }")
+    for a, b, needed in _arrows(config, edges):
+        lines.append(f"  {_quote(a)} -> {_quote(b)};" if needed else
+                     f"  {_quote(a)} -> {_quote(b)} [style=dashed];")  # fmt: skip
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _stage_edges(config: Config, edge: Callable[[str, str], str]) -> list[str]:
-    """One dashed edge from each task to each task of the next non-empty stage."""
-    present = [s for s in STAGES if any(t.stage == s for t in config.tasks)]
-    lines = []
-    for before, after in itertools.pairwise(present):
-        for a in (t for t in config.tasks if t.stage == before):
-            for b in (t for t in config.tasks if t.stage == after):
-                if a.name not in b.depends_on:
-                    lines.append(edge(a.name, b.name))
-    return lines
-
-
-def _mermaid(config: Config) -> str:
+def _mermaid(config: Config, edges: Edges) -> str:
     ids = {t.name: f"t{i}" for i, t in enumerate(config.tasks)}
     lines = ["flowchart LR"]
-    for stage in STAGES:
-        tasks = [t for t in config.tasks if t.stage == stage]
-        if tasks:
-            lines.append(f"  subgraph {stage}")
-            lines.extend(f"    {ids[t.name]}[{_quote(t.name)}]" for t in tasks)
-            lines.append("  end")
-    for t in config.tasks:
-        lines.extend(f"  {ids[d]} --> {ids[t.name]}" for d in t.depends_on)
-    lines.extend(_stage_edges(config, lambda a, b: f"  {ids[a]} -.-> {ids[b]}"))
+    lines += _clusters(config, lambda n: f"{ids[n]}[{_quote(n)}]", "  subgraph {stage}", "  end")
+    for a, b, needed in _arrows(config, edges):
+        lines.append(f"  {ids[a]} {'-->' if needed else '-.->'} {ids[b]}")
     return "\n".join(lines) + "\n"
