@@ -13,7 +13,7 @@ from typing import Any
 from hookrunner.cache.keys import digest
 from hookrunner.errors import CircularDependencyError, ConfigError
 from hookrunner.files import compile_globs
-from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
+from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -145,7 +145,7 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         timeout=_timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
         env=_env(table.get("env", {}), file, f"{at}.env"),
         cwd=_cwd(table.get("cwd", ""), root, file, f"{at}.cwd"),
-        hooks=_hooks(table.get("hooks", list(HOOKS)), file, f"{at}.hooks"),
+        hooks=_hooks(table.get("hooks", list(DEFAULT_HOOKS)), file, f"{at}.hooks"),
         priority=_int(table.get("priority", 0), file, f"{at}.priority"),
         stage_fixed=stage_fixed,
         cache=cache,
@@ -315,7 +315,11 @@ def _hooks(value: object, file: str, at: str) -> frozenset[str]:
     hooks = _strings(value, file, at)
     for hook in hooks:
         if hook not in HOOKS:
-            raise ConfigError(file, at, f"expected {_one_of(HOOKS)}, got {_show(hook)}")
+            raise ConfigError(
+                file,
+                at,
+                f'expected a git hook or "manual", got {_show(hook)}{_suggest(hook, HOOKS, _show)}',
+            )
     return frozenset(hooks)
 
 

@@ -13,10 +13,28 @@ if TYPE_CHECKING:
     from os import PathLike
 
 STAGES: tuple[str, ...] = ("format", "lint", "test")
-GIT_HOOKS: tuple[str, ...] = ("pre-commit", "pre-push")
+GIT_HOOKS: tuple[str, ...] = (
+    "pre-commit",
+    "pre-push",
+    "commit-msg",
+    "prepare-commit-msg",
+    "post-checkout",
+    "post-merge",
+    "post-commit",
+    "post-rewrite",
+    "pre-rebase",
+    "pre-merge-commit",
+)
 """The git hooks hookrunner installs itself as."""
 HOOKS: tuple[str, ...] = (*GIT_HOOKS, "manual")
 """What a task's ``hooks`` may name: a git hook, or ``manual`` (a run by hand)."""
+DEFAULT_HOOKS: tuple[str, ...] = ("pre-commit", "pre-push", "manual")
+"""A task's ``hooks`` when it names none."""
+ARGUMENT_HOOKS = frozenset(
+    {"commit-msg", "prepare-commit-msg", "post-commit", "post-rewrite", "pre-rebase"}
+)
+"""Hooks about a message or a history, not files: their tasks are given git's
+arguments instead of filenames, and always run."""
 
 
 class TaskConfig(NamedTuple):
@@ -32,7 +50,7 @@ class TaskConfig(NamedTuple):
     timeout: float = 300.0
     env: tuple[tuple[str, str], ...] = ()
     cwd: str = ""
-    hooks: frozenset[str] = frozenset(HOOKS)
+    hooks: frozenset[str] = frozenset(DEFAULT_HOOKS)
     priority: int = 0
     stage_fixed: bool = False
     cache: bool | str = False

@@ -61,6 +61,9 @@ class TaskChoice(NamedTuple):
     skip: Collection[str] = ()
     skip_source: str = "--skip"
     stages: tuple[str, ...] = ()
+    arguments: tuple[str, ...] | None = None
+    """For a hook about a message or a history (commit-msg, ...): git's
+    arguments, given to every task in place of filenames; such tasks always run."""
 
 
 def stage_rank(stage: str) -> int:
@@ -72,7 +75,7 @@ def _skip_reason(task: TaskConfig, choice: TaskChoice, files: Sequence[str]) -> 
         return f"not in hook {choice.hook}"
     if task.name in choice.skip:
         return f"skipped by {choice.skip_source}"
-    if not files and not task.always_run:
+    if not files and not task.always_run and choice.arguments is None:
         return "no files to check"
     return ""
 
@@ -81,7 +84,11 @@ def relative(files: Sequence[str], cwd: str) -> list[str]:
     return [posixpath.relpath(f, cwd) for f in files] if cwd else list(files)
 
 
-def _invocations(task: TaskConfig, files: Sequence[str], arg_limit: int) -> tuple[Invocation, ...]:
+def _invocations(
+    task: TaskConfig, files: Sequence[str], arg_limit: int, arguments: tuple[str, ...] | None
+) -> tuple[Invocation, ...]:
+    if arguments is not None:
+        return (Invocation(task.name, (*task.cmd, *arguments), ()),)
     if not task.pass_filenames:
         return (Invocation(task.name, task.cmd, tuple(files)),)
     batches = partition(task.cmd, relative(files, task.cwd), arg_limit)
@@ -168,7 +175,7 @@ def build_plan(
                 task,
                 tuple(files),
                 "",
-                _invocations(task, files, arg_limit),
+                _invocations(task, files, arg_limit, choice.arguments),
                 after=tuple(dict.fromkeys(after)),
                 depends_on=tuple(d for d in task.depends_on if d in names),
                 serial=formatter and _shares_files(task, files, running),

@@ -19,7 +19,7 @@ from hookrunner.cli.options import RunOptions
 pytestmark = pytest.mark.filterwarnings("ignore:'protected_args' is deprecated")
 
 TOKENS = [
-    "run", "list", "-a", "--all-files", "--hook", "pre-commit", "pre-push", "manual", "post-merge",
+    "run", "list", "-a", "--all-files", "--hook", "pre-commit", "pre-push", "manual", "post-merj",
     "--hook=pre-push", "--from-ref", "--to-ref", "HEAD", "-j", "--jobs", "4", "0", "-3", "x",
     "--jobs=2", "--fail-fast", "--no-fail-fast", "--only", "--skip", "--stage", "lint", "deploy",
     "--stage=test", "-v", "--verbose", "-q", "--quiet", "--json", "-", "--trace", "out.json",
@@ -80,7 +80,7 @@ def test_everyday_command_lines_take_the_fast_path(args: list[str]) -> None:
         ["list"],
         ["install", "--hook", "pre-push"],
         ["-av"],
-        ["--hook", "post-merge"],
+        ["--hook", "post-merj"],
         ["-j", "0"],
         ["--only"],
         ["--only", "-x"],

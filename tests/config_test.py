@@ -8,7 +8,7 @@ import pytest
 from hookrunner.cache.keys import digest
 from hookrunner.config import load_config, parse_config
 from hookrunner.errors import ConfigError
-from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
+from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
 
 ROOT = Path(__file__).parent.parent
 
@@ -251,7 +251,9 @@ def test_parse_config_takes_a_parsed_document(tmp_path: Path) -> None:
 
 def test_constants() -> None:
     assert STAGES == ("format", "lint", "test")
-    assert HOOKS == ("pre-commit", "pre-push", "manual")
+    assert DEFAULT_HOOKS == ("pre-commit", "pre-push", "manual")
+    assert set(DEFAULT_HOOKS) < set(HOOKS)
+    assert HOOKS[-1] == "manual"
 
 
 # -- unknown keys -----------------------------------------------------------------------
@@ -380,7 +382,7 @@ def test_unknown_stage(tmp_path: Path) -> None:
 def test_unknown_hook(tmp_path: Path) -> None:
     assert task_error(tmp_path, 'hooks = ["pre-commit", "pre-merge"]') == (
         "pyproject.toml: tool.paratools.tasks.t.hooks: "
-        'expected one of "pre-commit", "pre-push", "manual", got "pre-merge"'
+        'expected a git hook or "manual", got "pre-merge" (did you mean "post-merge"?)'
     )
 
 

@@ -312,8 +312,8 @@ def test_core_hooks_path_is_refused(
 
 
 def test_unknown_hook_type(repo: Path) -> None:
-    with pytest.raises(HookrunnerError, match=r"unknown hook type 'post-merge'"):
-        install(find_repo(repo), ["post-merge"])
+    with pytest.raises(HookrunnerError, match=r"unknown hook type 'post-merj'"):
+        install(find_repo(repo), ["post-merj"])
 
 
 # needs the CLI

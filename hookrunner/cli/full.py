@@ -228,7 +228,8 @@ def _run_tasks(
         return None
     printer = printer_for(options, len(plan))
     cache = None
-    if not options.no_cache:
+    # A task given git's arguments (a commit message) reads what no key covers.
+    if not options.no_cache and choice.arguments is None:
         cache = _cache_for(plan, repo, config, env, view, hidden, classifier)
     store, keyers = (cache[0], cache[2]) if cache is not None else (None, {})
     jobs = options.jobs or config.jobs

@@ -13,6 +13,8 @@ class RunOptions(NamedTuple):
     files: tuple[str, ...] = ()
     all_files: bool = False
     hook: str | None = None
+    hook_args: tuple[str, ...] = ()
+    commit_msg_filename: str | None = None
     from_ref: str | None = None
     to_ref: str | None = None
     jobs: int | None = None
@@ -51,6 +53,14 @@ COLORS = ("auto", "always", "never")
 RUN_OPTIONS = (
     Option("all_files", ("-a", "--all-files"), "flag", "Run on every tracked file."),
     Option("hook", ("--hook",), "value", "Which git hook this run is.", HOOKS),
+    Option(
+        "hook_args", ("--hook-arg",), "multiple", "An argument git gave the hook (repeatable).",
+        metavar="ARG",
+    ),
+    Option(
+        "commit_msg_filename", ("--commit-msg-filename",), "value",
+        "For --hook commit-msg: the file holding the message.", metavar="PATH",
+    ),
     Option("from_ref", ("--from-ref",), "value", "With --to-ref: the files changed between them."),
     Option("to_ref", ("--to-ref",), "value", "With --from-ref: the files changed between them."),
     Option("jobs", ("-j", "--jobs"), "jobs", "Most tasks running at once."),

@@ -61,7 +61,7 @@ from hookrunner.files import Classifier
 from hookrunner.git import index as plumbing
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
-from hookrunner.model import Config, TaskConfig
+from hookrunner.model import DEFAULT_HOOKS, Config, TaskConfig
 from hookrunner.plan import build_plan
 from hookrunner.report import TaskResult
 
@@ -231,6 +231,8 @@ OPTION_USE = {
     "files": "full",
     "all_files": "same",
     "hook": "same",
+    "hook_args": "full",
+    "commit_msg_filename": "full",
     "from_ref": "same",
     "to_ref": "same",
     "jobs": "same",
@@ -259,6 +261,7 @@ def _needs_full_run(options: RunOptions) -> bool:
     return (
         any(getattr(options, name) != defaults[name] for name, use in OPTION_USE.items()
             if use == "full")
+        or (options.hook or "manual") not in DEFAULT_HOOKS
         or os.environ.get("HOOKRUNNER_QUICK") == "0"
         or under_pre_commit(os.environ)
     )  # fmt: skip

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 from hookrunner.cli.options import RunOptions
 from hookrunner.errors import HookrunnerError
 from hookrunner.git.changes import Reader, changed_files, pushed_files, staged_files, unique
-from hookrunner.model import HOOKS, Config
+from hookrunner.model import ARGUMENT_HOOKS, HOOKS, Config
 from hookrunner.plan import PlannedTask, TaskChoice, skipped_result
 from hookrunner.report import TaskResult
 
@@ -100,6 +100,21 @@ def push_ref_lines(options: RunOptions, hook: str, env: Mapping[str, str], stdin
     return stdin.read()
 
 
+def hook_arguments(options: RunOptions) -> tuple[str, ...]:
+    """What git gave the hook: ``--commit-msg-filename``, then each ``--hook-arg``."""
+    first = (options.commit_msg_filename,) if options.commit_msg_filename else ()
+    return (*first, *options.hook_args)
+
+
+def _hook_files(view: View, hook: str, args: Sequence[str]) -> list[str]:
+    """The files of a run of a hook that follows a change of HEAD."""
+    if hook == "post-checkout" and len(args) == 3 and args[2] == "1" and set(args[0]) != {"0"}:
+        return changed_files(view, args[0], args[1])  # a branch checkout: what changed
+    if hook == "post-merge" and view.try_output("rev-parse", "--verify", "-q", "ORIG_HEAD"):
+        return changed_files(view, "ORIG_HEAD", "HEAD")
+    return []
+
+
 def _split_positionals(root: str, names: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
     """Repository-relative paths for the arguments that exist, and the others
     (task names, or mistakes reported once the tasks are known)."""
@@ -136,6 +151,8 @@ def files_of_run(
     if hook == "pre-push":
         remote = env.get("HOOKRUNNER_REMOTE_NAME") or env.get("PRE_COMMIT_REMOTE_NAME") or "origin"
         return FileSet(pushed_files(view, ref_lines, remote), staged=False, tasks=tasks)
+    if hook in ARGUMENT_HOOKS or hook in ("post-checkout", "post-merge"):
+        return FileSet(_hook_files(view, hook, hook_arguments(options)), False, tasks)
     return FileSet(staged_files(view), staged=True, tasks=tasks)
 
 
@@ -165,6 +182,7 @@ def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet
         skip=frozenset([*options.skip, *env_skip]),
         skip_source="--skip" if options.skip else "SKIP",
         stages=options.stages,
+        arguments=hook_arguments(options) if hook in ARGUMENT_HOOKS else None,
     )
 
 
@@ -199,6 +217,13 @@ def task_environment(hook: str, options: RunOptions, ref_lines: str = "") -> dic
                 env["HOOKRUNNER_FROM_REF"] = parts[3]
             env["HOOKRUNNER_TO_REF"] = parts[1]
             break
+    args = hook_arguments(options)
+    if args:
+        import shlex
+
+        env["HOOKRUNNER_HOOK_ARGS"] = shlex.join(args)
+        if hook == "post-checkout" and len(args) == 3:
+            env["HOOKRUNNER_FROM_REF"], env["HOOKRUNNER_TO_REF"] = args[0], args[1]
     return env
 
 
