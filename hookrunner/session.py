@@ -159,6 +159,7 @@ def _run_locked(
     jobs = options.jobs or config.jobs
     restaged: frozenset[str] = frozenset()
     interrupted: BaseException | None = None
+    notes: list[str] = []  # what putting unstaged work back found: the run fails
     with contextlib.ExitStack() as hidden:
         if hide:
             # Hidden before the plan: the file types that choose a task's files
@@ -166,7 +167,7 @@ def _run_locked(
             # file deleted in the work tree is still checked).
             from hookrunner import staged
 
-            hidden.enter_context(staged.unstaged_changes_hidden(repo))
+            notes = hidden.enter_context(staged.unstaged_changes_hidden(repo)).notes
         classifier = Classifier(repo.root, fileset.files)
         plan = build_plan(config, classifier, selection, max_length(env))
         if options.dry_run:
@@ -197,7 +198,7 @@ def _run_locked(
                 restaged = _restage(repo, plan, results)
     # The work tree is the user's again: other runs may go on while we report.
     stack.close()
-    code = exit_code_of(results, restaged)
+    code = exit_code_of(results, restaged) or int(bool(notes))
     if isinstance(interrupted, KeyboardInterrupt):
         code = 130
     elif isinstance(interrupted, SystemExit):
