@@ -198,7 +198,7 @@ def _run_locked(
                 restaged = _restage(repo, plan, results)
     # The work tree is the user's again: other runs may go on while we report.
     stack.close()
-    code = exit_code_of(results, restaged) or int(bool(notes))
+    code = max(exit_code_of(results, restaged), int(bool(notes)))
     if isinstance(interrupted, KeyboardInterrupt):
         code = 130
     elif isinstance(interrupted, SystemExit):

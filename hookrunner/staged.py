@@ -47,7 +47,6 @@ _DIFF = (
     "--ignore-submodules",
     "--no-renames",
 )
-_State = tuple[object, ...] | None
 
 
 class HiddenWork:
@@ -74,7 +73,7 @@ class _Saved:
         # no task touched them.
         self.originals: dict[str, bytes] = {}
         # Each hidden file as checked out: another state was written meanwhile.
-        self.checked_out: dict[str, _State] = {}
+        self.checked_out: dict[str, tuple[object, ...] | None] = {}
         # The index as a tree, so that a fix staged during the run can be
         # rolled back too.
         self.tree = ""
@@ -96,7 +95,7 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes()
 
 
-def _state(path: Path) -> _State:
+def _state(path: Path) -> tuple[object, ...] | None:
     try:
         mode = os.lstat(path).st_mode
     except OSError:
@@ -310,8 +309,9 @@ def _settle_touched(
     """Hidden files written during the run (an editor's save, a task's fix) keep
     it where the hidden changes merge with it, else the hidden changes win and
     it is kept in a named file. Returns the files whose original bytes are back."""
-    fixes = git.run(repo, "diff-index", "--cached", "--name-only", "-z", saved.tree, "--", *touched)
-    staged_fixes = set(git.zsplit(fixes.stdout))  # stage_fixed: the run goes on
+    # Only the run itself changed the index: what differs is a fix it staged.
+    fixes = git.run(repo, "diff-index", "--cached", "--name-only", "-z", saved.tree).stdout
+    staged_fixes = set(git.zsplit(fixes))
     exact = []
     for name in touched:
         said = f"hookrunner: {name} changed while your unstaged changes were hidden"

@@ -203,3 +203,24 @@ def test_a_hidden_file_deleted_during_the_run_comes_back(repo: Path) -> None:
     [note] = work.notes
     assert note.endswith("your unstaged version is back; it had been deleted")
     assert kept_files(repo) == []
+
+
+def test_file_names_are_never_globs_when_files_are_settled_one_by_one(repo: Path) -> None:
+    """``git apply --include`` takes a pattern: 'a*[b].py' must not also pick
+    'aX[b].py' or 'ab.py', whose hidden changes merge on their own."""
+    names = ["a*[b].py", "aXb.py", "ab.py"]
+    for name in names:
+        (repo / name).write_text(STAGED)
+    git(repo, "add", "-A")
+    for name in names:
+        (repo / name).write_text(UNSTAGED)
+    with unstaged_changes_hidden(find_repo(repo)) as work:
+        (repo / "a*[b].py").write_text(STAGED.replace("line 20", "line 20, fixed"))
+        (repo / "ab.py").write_text("# fixed\n" + STAGED)
+    [kept] = kept_files(repo)
+    assert kept.name == "a*[b].py"
+    assert kept.read_text() == STAGED.replace("line 20", "line 20, fixed")
+    assert (repo / "a*[b].py").read_text() == UNSTAGED
+    assert (repo / "aXb.py").read_text() == UNSTAGED
+    assert (repo / "ab.py").read_text() == "# fixed\n" + UNSTAGED
+    assert len(work.notes) == 2
