@@ -5,6 +5,7 @@ was) is set aside and put back, never deleted."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -227,3 +228,34 @@ def test_the_issue_case_through_a_real_commit(repo: Path) -> None:
     assert (repo / "config" / "local.toml").read_text() == "PRECIOUS\n"
     assert git(repo, "show", "HEAD:config") == "tracked\n"
     assert git(repo, "log", "-1", "--format=%s") == "other\n"
+
+
+def test_a_killed_run_whose_data_lost_its_place_says_how_to_move_it_back(repo: Path) -> None:
+    folder_to_file(repo)
+    staged_change(repo)
+    kill_while_hidden(repo)
+    (repo / "pkg" / "new.txt").write_text("written since\n")
+    message = recover_leftover(find_repo(repo))
+    assert message is not None
+    [kept] = kept_files(repo)
+    assert kept.read_text() == "PRECIOUS\n"
+    assert message.endswith(f"move it back with 'mv {kept} pkg'")
+    assert (repo / "pkg" / "new.txt").read_text() == "written since\n"
+    assert patches(repo) == []
+
+
+def test_ctrl_c_in_the_run_still_puts_the_data_back(repo: Path) -> None:
+    file_to_folder(repo)
+    staged_change(repo)
+    before = snapshot(repo)
+
+    def interrupted() -> None:
+        assert (repo / "config").read_text() == "tracked\n"
+        os.kill(os.getpid(), signal.SIGINT)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())  # let it land now
+        pytest.fail("SIGINT was not delivered")  # pragma: no cover
+
+    with pytest.raises(KeyboardInterrupt), unstaged_changes_hidden(find_repo(repo)):
+        interrupted()
+    assert snapshot(repo) == before
+    assert not (repo / ".git" / "hookrunner-kept").exists()
