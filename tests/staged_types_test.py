@@ -4,11 +4,13 @@ was) is set aside and put back, never deleted."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -257,5 +259,51 @@ def test_ctrl_c_in_the_run_still_puts_the_data_back(repo: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt), unstaged_changes_hidden(find_repo(repo)):
         interrupted()
+    assert snapshot(repo) == before
+    assert not (repo / ".git" / "hookrunner-kept").exists()
+
+
+# Says it has started (with its pid), then waits to be stopped.
+WAIT = (
+    "import os, sys, time\n"
+    "open(sys.argv[1] + '.tmp', 'w').write(str(os.getpid()))\n"
+    "os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+    "end = time.monotonic() + 60\n"
+    "while time.monotonic() < end:\n"
+    "    time.sleep(0.01)\n"
+)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_the_real_command_stopped_mid_run_gives_the_data_back(
+    repo: Path, tmp_path: Path, how: signal.Signals, cleanup_pids: list[int]
+) -> None:
+    started = tmp_path / "started"
+    cmd = [sys.executable, "-c", WAIT, str(started)]
+    write_config(repo, f'[tasks.wait]\nstage = "test"\ncmd = {json.dumps(cmd)}\n')
+    file_to_folder(repo)
+    staged_change(repo)
+    before = snapshot(repo)
+    args = [sys.executable, "-m", "hookrunner", "run"]
+    proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cleanup_pids.append(proc.pid)
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.01)
+    assert (repo / "config").read_text() == "tracked\n"
+    proc.send_signal(how)
+    _, err = proc.communicate(timeout=60)
+    if how == signal.SIGKILL:
+        # The task, in a session of its own, outlives a SIGKILLed hookrunner.
+        task = int(started.read_text())
+        cleanup_pids.append(task)
+        os.kill(task, signal.SIGKILL)
+        again = hookrunner(repo, "run", env={"SKIP": "wait"})
+        assert again.returncode == 0, again.stderr
+        assert "restored unstaged changes left by an interrupted run" in again.stderr
+    else:
+        assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[how], err
     assert snapshot(repo) == before
     assert not (repo / ".git" / "hookrunner-kept").exists()
