@@ -322,3 +322,20 @@ def test_stage_fixed_with_git_commit_path_leaves_index_head_and_work_tree_agreei
     assert git(repo, "show", ":a.py") == "x = 1\n"
     assert (repo / "a.py").read_text() == "x = 1\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_stage_fixed_whose_fix_conflicts_with_unstaged_work_stops_the_commit(
+    fixer_repo: Path,
+) -> None:
+    repo = fixer_repo
+    configure_fixer(repo, ["a.py"], stage_fixed=True)
+    installed(repo, "pre-commit")
+    (repo / "a.py").write_text("x=1\n")
+    git(repo, "add", "a.py")
+    # The unstaged edit touches the very line the fixer rewrites.
+    (repo / "a.py").write_text("x=1 # mine\n")
+    proc = commit(repo)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert git(repo, "log", "-1", "--format=%s") == "config\n"
+    assert (repo / "a.py").read_text() == "x=1 # mine\n"
+    assert git(repo, "show", ":a.py") == "x=1\n"

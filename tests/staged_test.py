@@ -16,7 +16,6 @@ from hookrunner.errors import HookrunnerError
 from hookrunner.git.commands import Repo, find_repo
 from hookrunner.git.lock import repo_lock
 from hookrunner.git.staged_files_only import (
-    ROLLBACK_WARNING,
     recover_leftover,
     unstaged_changes_hidden,
 )
@@ -53,6 +52,12 @@ def work_tree_matches_index(root: Path) -> bool:
 
 def patches(repo: Path) -> list[Path]:
     return sorted((repo / ".git").glob("hookrunner-patch-*.patch"))
+
+
+def kept_files(repo: Path) -> list[Path]:
+    """Everything a run kept under the git directory (files and symlinks)."""
+    kept = repo / ".git" / "hookrunner-kept"
+    return sorted(p for p in kept.rglob("*") if p.is_symlink() or not p.is_dir())
 
 
 def round_trip(repo: Path) -> Snapshot:
@@ -310,11 +315,14 @@ def test_a_fix_that_does_not_conflict_is_kept(
     (repo / "code.py").write_text("".join(["x  =  1\n", *lines]))
     git(repo, "add", "code.py")
     (repo / "code.py").write_text("".join(["x  =  1\n", *lines, "user edit\n"]))
-    with unstaged_changes_hidden(find_repo(repo)):
+    with unstaged_changes_hidden(find_repo(repo)) as work:
         fix(repo / "code.py", "x  =  1", "x = 1")
     assert (repo / "code.py").read_text() == "".join(["x = 1\n", *lines, "user edit\n"])
-    assert ROLLBACK_WARNING not in capsys.readouterr().err
+    note = "hookrunner: code.py changed while your unstaged changes were hidden"
+    assert work.notes == [f"{note}; it now holds them as well"]
+    assert "kept in" not in capsys.readouterr().err
     assert patches(repo) == []
+    assert not (repo / ".git" / "hookrunner-kept").exists()
 
 
 def test_a_fix_that_conflicts_is_rolled_back(
@@ -324,12 +332,18 @@ def test_a_fix_that_conflicts_is_rolled_back(
     (repo / "other.py").write_text("y  =  2\n")
     git(repo, "add", ".")
     (repo / "code.py").write_text("x  =  1  # mine\n")
-    with unstaged_changes_hidden(find_repo(repo)):
+    with unstaged_changes_hidden(find_repo(repo)) as work:
         fix(repo / "code.py", "x  =  1", "x = 1")
         fix(repo / "other.py", "y  =  2", "y = 2")
     assert (repo / "code.py").read_text() == "x  =  1  # mine\n"
     assert (repo / "other.py").read_text() == "y = 2\n"  # no conflict there: kept
-    assert ROLLBACK_WARNING in capsys.readouterr().err
+    [kept] = kept_files(repo)
+    assert kept.read_text() == "x = 1\n"  # the fix is kept, not thrown away
+    [note] = work.notes
+    assert note.startswith("hookrunner: code.py changed while your unstaged changes were hidden")
+    assert note.endswith(f"what was written is kept in {kept}")
+    assert "task" not in note  # who wrote it is not known here
+    assert capsys.readouterr().err == note + "\n"
     assert patches(repo) == []
 
 
@@ -345,7 +359,9 @@ def test_a_staged_fix_that_conflicts_is_rolled_back_in_the_index_too(
 
     hide_around(repo, stage_a_fix)
     assert snapshot(repo) == before
-    assert ROLLBACK_WARNING in capsys.readouterr().err
+    assert "your unstaged version is back; what was written is kept in" in capsys.readouterr().err
+    [kept] = kept_files(repo)
+    assert kept.read_text() == "staged fix\n"
 
 
 def test_a_patch_that_cannot_come_back_is_kept_with_instructions(repo: Path) -> None:

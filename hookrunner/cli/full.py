@@ -133,10 +133,14 @@ def _locked(repo: git.Repo, guarded: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _hidden(repo: git.Repo, hide: bool) -> Iterator[None]:
-    """Unstaged work out of the tasks' sight (and back afterwards) when ``hide``."""
+def _hidden(repo: git.Repo, hide: bool) -> Iterator[list[str]]:
+    """Unstaged work out of the tasks' sight (and back afterwards) when ``hide``.
+
+    Yields a list that, once the block is over, holds what putting the work
+    back could not do as it was (a file saved meanwhile, kept aside): the
+    run then fails, whatever its tasks did."""
     if not hide:
-        yield
+        yield []
         return
     if git.unmerged_files(repo):
         raise HookrunnerError(
@@ -145,8 +149,8 @@ def _hidden(repo: git.Repo, hide: bool) -> Iterator[None]:
         )
     from hookrunner.git.staged_files_only import unstaged_changes_hidden
 
-    with unstaged_changes_hidden(repo):
-        yield
+    with unstaged_changes_hidden(repo) as work:
+        yield work.notes
 
 
 def _run_locked(
@@ -175,9 +179,12 @@ def _run_locked(
     # Hidden before the configuration is read and the plan is made: a commit is
     # judged by what it commits, and file types are read from the files.
     hide = guarded and (fileset.staged or pushed is not None)
-    with _hidden(repo, hide):
+    with _hidden(repo, hide) as notes:
         config = load_config(config_path(repo, options.config_path), repo.root)
-        return _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
+        ran = _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
+    if notes and ran is not None and ran.code == 0:
+        ran = ran._replace(code=1)
+    return ran
 
 
 def _pushed_commit(repo: git.Repo, options: RunOptions, hook: str, ref_lines: str) -> str | None:

@@ -97,9 +97,12 @@ def held() -> Iterator[None]:
 
 @contextmanager
 def released() -> Iterator[None]:
-    """Inside a :func:`held` block: let signals through for a while."""
-    previous = signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+    """Inside a :func:`held` block: let signals through for a while. A signal
+    that waited is raised as they are let through, inside the ``try``, so the
+    mask is always put back."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set())
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
