@@ -35,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from hookrunner import plumbing
+from hookrunner.cache import Contents, converting
 from hookrunner.keys import (
     DIRECTORY,
     Keyer,
@@ -42,8 +43,7 @@ from hookrunner.keys import (
     all_cached,
     config_name,
     digest,
-    disk_ident,
-    tool_identity,
+    keyer,
 )
 from hookrunner.model import Config, TaskConfig
 from hookrunner.options import (
@@ -85,7 +85,7 @@ class Receipt(NamedTuple):
     selected: dict[str, list[str]]
     """Per task, the tracked files its filters keep, in index order."""
     scope: dict[str, list[str] | None]
-    """Per cached task, what :class:`~hookrunner.keys.Keyer` calls its scope."""
+    """Per cached task, None (keys once named a scope here; the tree covers it now)."""
     inputs: dict[str, list[str]]
     """Per cached task, the tracked files its ``cache_inputs`` match."""
 
@@ -152,7 +152,7 @@ def save_receipt(
         settings=(config.jobs, config.fail_fast, config.timeout, config.tests_wait_for_lint),
         tasks=tuple(tuple(task) for task in config.tasks),
         selected={task.name: classifier.select(task) for task in config.tasks},
-        scope={n: None if k.scope is None else list(k.scope) for n, k in keyers.items()},
+        scope=dict.fromkeys(keyers),
         inputs={n: list(k.inputs) for n, k in keyers.items()},
     )
     path = _receipt_path(git_dir, name)
@@ -220,23 +220,6 @@ class _Selected:
             return list(kept)
         keep = set(kept)
         return [path for path in self.files if path in keep]
-
-
-class _Clean:
-    """Blob ids in a work tree that matches its index."""
-
-    def __init__(self, root: str, index: dict[str, str]) -> None:
-        self.root = root
-        self.index = index
-        self.read: dict[str, str] = {}
-
-    def ident(self, path: str) -> str:
-        oid = self.index.get(path)
-        if oid is not None:
-            return oid
-        if path not in self.read:
-            self.read[path] = disk_ident(self.root, path)
-        return self.read[path]
 
 
 @contextlib.contextmanager
@@ -374,18 +357,14 @@ def _answer(
         selection_of(config, options, hook),
         max_length(env),
     )
-    idents = _Clean(repo.root, {e.path: e.oid for e in index.entries})
+    # The work tree is the index (clean_index): only git's conversions on
+    # checkout and links make a task read other bytes than the entries name.
+    converts = converting(repo.root, repo.git_dir, repo.git_dir, tracked, os.environ)
+    contents = Contents(repo.root, index.records(), converting=converts)
     keyers = {
-        t.name: Keyer(
-            t,
-            idents,
-            tool_identity(t.cmd[0], env.get("PATH")),
-            config_file,
-            receipt.inputs[t.name],
-            receipt.scope[t.name],
-        )
+        t.name: keyer(t, contents, config_file, receipt.inputs[t.name], repo.root, env)
         for t in tasks
-        if t.cache and t.name in receipt.scope
+        if t.cache and t.name in receipt.inputs
     }
     store = Store(os.path.join(repo.git_dir, DIRECTORY))
     results = all_cached(plan, store, keyers, started)

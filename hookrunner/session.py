@@ -225,8 +225,7 @@ def _cache_for(
         return None
     from hookrunner.cache import DIRECTORY, Store, keyers
 
-    path = env.get("PATH")
-    contents, keys = keyers(tasks, repo, config, path, fileset.staged, fileset.records, classifier)
+    contents, keys = keyers(tasks, repo, config, env, fileset.staged)
     _save_receipt(repo, config, classifier, contents, keys)
     if not any(not p.skip and p.task.cache for p in plan):
         return None
