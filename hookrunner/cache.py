@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from hookrunner.keys import (
@@ -86,22 +86,23 @@ class Contents:
         from_disk: Iterable[str] = (),
         converting: bool = False,
         records: list[tuple[str, str, str, str]] | None = None,
-        changed: list[str] | None = None,
+        changed: Callable[[], list[str]] | None = None,
     ) -> None:
         self.root = os.fspath(root)
         self.index = {path: f"{mode} {oid}" for mode, oid, path in entries}
         self.converting = converting
         self.records = records
         """The index as ``git ls-files -s`` shows it, when the full run read it."""
-        self.changed = changed or []
-        """What ``git diff-files`` found changed, when the full run asked."""
+        self._changed = changed
         self._disk = set(from_disk)
         self._read: dict[str, str] = {}
         self._links: dict[str, str] = {}
         self._tree: str | None = None
 
     def worktree_changes(self) -> list[str]:
-        return self.changed
+        """The tracked files git finds changed in the work tree (the full run's
+        ``git diff-files``, asked once), else none."""
+        return self._changed() if self._changed is not None else []
 
     def tracked(self) -> list[str]:
         return list(self.index)
@@ -256,11 +257,9 @@ def converting(
     sources = [attributes, os.path.join(common_dir, "info", "attributes")]
     if not environ.get("GIT_ATTR_NOSYSTEM"):
         sources.append("/etc/gitattributes")
-    sources += [
-        os.path.join(root, path)
-        for path in tracked
-        if path == ".gitattributes" or path.endswith("/.gitattributes")
-    ]
+    # The root's file even untracked (git reads it from the work tree).
+    sources.append(os.path.join(root, ".gitattributes"))
+    sources += [os.path.join(root, path) for path in tracked if path.endswith("/.gitattributes")]
     for source in sources:
         text = _read(source)
         if text and any(word in text for word in _CONVERTING_WORDS):
@@ -287,14 +286,20 @@ def read_contents(repo: git.Repo, index_only: bool = False) -> Contents:
         # "M" conflicted: git's entry says nothing of the file on disk.
         if tag != "H":
             from_disk.append(path)
-    changed: list[str] = []
+    asked: list[list[str]] = []
+
+    def changed() -> list[str]:
+        if not asked:
+            out = git.run(repo, "diff-files", "--name-only", "-z", "--no-ext-diff").stdout
+            asked.append(git.zsplit(out))
+        return asked[0]
+
     if not index_only:
-        out = git.run(repo, "diff-files", "--name-only", "-z", "--no-ext-diff").stdout
-        changed = git.zsplit(out)
+        from_disk += changed()
     entries = [(mode, oid, path) for mode, oid, _stage, path in records]
     tracked = [path for _mode, _oid, path in entries]
     converts = converting(repo.root, repo.git_dir, repo.common_dir, tracked, os.environ)
-    return Contents(repo.root, entries, [*from_disk, *changed], converts, records, changed)
+    return Contents(repo.root, entries, from_disk, converts, records, changed)
 
 
 def keyers(
