@@ -87,7 +87,7 @@ class Receipt(NamedTuple):
     scope: dict[str, list[str] | None]
     """Per cached task, None (keys once named a scope here; the tree covers it now)."""
     inputs: dict[str, list[str]]
-    """Per cached task, the tracked files its ``cache_inputs`` match."""
+    """Per cached task, what :class:`~hookrunner.keys.Keyer` calls its inputs."""
 
 
 # The code a receipt's answers come from: validating the configuration and
