@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from hookrunner.keys import (
@@ -86,23 +86,23 @@ class Contents:
         from_disk: Iterable[str] = (),
         converting: bool = False,
         records: list[tuple[str, str, str, str]] | None = None,
-        changed: Callable[[], list[str]] | None = None,
+        changed: list[str] | None = None,
     ) -> None:
         self.root = os.fspath(root)
         self.index = {path: f"{mode} {oid}" for mode, oid, path in entries}
         self.converting = converting
         self.records = records
         """The index as ``git ls-files -s`` shows it, when the full run read it."""
-        self._changed = changed
+        self._changed = changed or []
         self._disk = set(from_disk)
         self._read: dict[str, str] = {}
         self._links: dict[str, str] = {}
         self._tree: str | None = None
 
     def worktree_changes(self) -> list[str]:
-        """The tracked files git finds changed in the work tree (the full run's
-        ``git diff-files``, asked once), else none."""
-        return self._changed() if self._changed is not None else []
+        """The tracked files git found changed in the work tree, when the full
+        run asked (see :func:`read_contents`)."""
+        return self._changed
 
     def tracked(self) -> list[str]:
         return list(self.index)
@@ -271,31 +271,29 @@ def converting(
 
 
 def read_contents(repo: git.Repo, index_only: bool = False) -> Contents:
-    """The repository's :class:`Contents`, read from git: ``ls-files`` (with
-    each entry's flags) and, unless the tasks see the index (a run on staged
-    files hides unstaged work), ``diff-files``."""
+    """The repository's :class:`Contents`, from one ``git ls-files``: every
+    index entry with its flags, and the files changed in the work tree (read
+    from disk unless the tasks see the index: a run on staged files hides
+    unstaged work)."""
     from hookrunner import git
 
     records: list[tuple[str, str, str, str]] = []
     from_disk: list[str] = []
-    for item in git.zsplit(git.run(repo, "ls-files", "-s", "-v", "-z").stdout):
+    changed: list[str] = []
+    out = git.run(repo, "ls-files", "--stage", "-v", "--modified", "-z").stdout
+    for item in git.zsplit(out):
         meta, _, path = item.partition("\t")
         tag, mode, oid, stage = meta.split()
+        if tag == "C":  # --modified: the work-tree copy is not the entry
+            changed.append(path)
+            continue
         records.append((mode, oid, stage, path))
         # "H": a plain entry. "S" skip-worktree, lower case assume-unchanged,
         # "M" conflicted: git's entry says nothing of the file on disk.
         if tag != "H":
             from_disk.append(path)
-    asked: list[list[str]] = []
-
-    def changed() -> list[str]:
-        if not asked:
-            out = git.run(repo, "diff-files", "--name-only", "-z", "--no-ext-diff").stdout
-            asked.append(git.zsplit(out))
-        return asked[0]
-
     if not index_only:
-        from_disk += changed()
+        from_disk += changed
     entries = [(mode, oid, path) for mode, oid, _stage, path in records]
     tracked = [path for _mode, _oid, path in entries]
     converts = converting(repo.root, repo.git_dir, repo.common_dir, tracked, os.environ)
