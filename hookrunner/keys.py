@@ -304,8 +304,8 @@ class Keyer(NamedTuple):
         if self.task.cache == "per-file":
             return {digest_of([*base, "per-file", f, ident(f)]): (f,) for f in files}
         # A tool that is not given filenames does not see which files they are.
-        given = [(f, ident(f)) for f in files] if self.task.pass_filenames else []
-        return {digest_of([*base, "tree", self.contents.tree(), given]): tuple(files)}
+        named = [(f, ident(f)) for f in files] if self.task.pass_filenames else []
+        return {digest_of([*base, "tree", self.contents.tree(), named]): tuple(files)}
 
 
 def keyer(
