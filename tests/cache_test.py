@@ -210,9 +210,10 @@ def test_per_file_mode_passes_only_changed_files(
     assert calls(log)[3] == ["m2.py"]
 
 
-def test_a_pre_push_after_a_commit_of_the_same_tree_reuses_the_commits_results(
+def test_a_push_is_judged_apart_from_the_commit_and_a_repeated_push_is_cached(
     project: Path, tool: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
+    """HOOKRUNNER_HOOK is part of the key: a task may behave otherwise on a push."""
     log, env = tool
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
@@ -225,21 +226,28 @@ def test_a_pre_push_after_a_commit_of_the_same_tree_reuses_the_commits_results(
     head = git(project, "rev-parse", "HEAD").strip()
     base = git(project, "rev-parse", "origin/main").strip()
     out = project.parent / "push.json"
-    proc = hookrunner(
-        project,
-        "run",
-        "--hook",
-        "pre-push",
-        "--json",
-        str(out),
-        env=env,
-        input=f"refs/heads/main {head} refs/heads/main {base}\n",
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    check = {t["name"]: t for t in json.loads(out.read_text())["tasks"]}["check"]
-    assert check["files"] == ["a.py"]
-    assert was_cached(check)
-    assert len(calls(log)) == 1
+
+    def push() -> dict[str, Any]:
+        proc = hookrunner(
+            project,
+            "run",
+            "--hook",
+            "pre-push",
+            "--json",
+            str(out),
+            env=env,
+            input=f"refs/heads/main {head} refs/heads/main {base}\n",
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        check: dict[str, Any] = {t["name"]: t for t in json.loads(out.read_text())["tasks"]}[
+            "check"
+        ]
+        assert check["files"] == ["a.py"]
+        return check
+
+    assert not was_cached(push())
+    assert was_cached(push())
+    assert len(calls(log)) == 2
 
 
 def test_no_cache_flag_and_cache_clear(project: Path, tool: tuple[Path, dict[str, str]]) -> None:

@@ -203,7 +203,9 @@ def test_unknown_hook_types_are_one_line_errors(repo: Path) -> None:
     write_config(repo, '[tasks.x]\ncmd = ["true"]\nhooks = ["post-commmit"]\n')
     done = hookrunner(repo, "run", "-a")
     assert done.returncode == 2
-    assert done.stderr.startswith("pyproject.toml: tool.paratools.tasks.x.hooks: expected one of")
+    assert done.stderr.startswith(
+        'pyproject.toml: tool.paratools.tasks.x.hooks: expected a git hook or "manual"'
+    )
     assert done.stderr.count("\n") == 1
     for args in (("run", "--hook", "post-commmit"), ("install", "--hook", "post-commmit")):
         done = hookrunner(repo, *args)

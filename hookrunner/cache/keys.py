@@ -1,10 +1,14 @@
 """Cache keys and the store they name: the half of the cache a hit needs.
 
 A result is keyed by everything the task can be seen to read: its definition,
-the tool's executable, the Python version, the configuration file, the
-content of the files in its scope and of its ``cache_inputs``. Content is
-named by git blob id, so a staged run, a pre-push run and a run on the work
-tree agree on what a file is. Only passes are stored.
+the tool as the task resolves it, the Python version, the variables
+hookrunner gives the task, the configuration file, and content: with
+``cache = true`` every tracked file (the tree), with ``cache = "per-file"``
+the file itself and the tracked configuration files tools read (plus
+``cache_inputs``). A file's content is its mode and git blob id, so a staged
+run, a pre-push run and a run on the work tree agree on what a file is;
+:class:`hookrunner.cache.Contents` says when that must be read from disk.
+Only passes are stored.
 
 The store is one small text file per key under the git directory, written
 atomically, so two runs at once never see half an entry; a damaged entry is
@@ -21,7 +25,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from hookrunner.model import TaskConfig
@@ -66,15 +70,6 @@ def digest_of(material: object) -> str:
     # repr of str, int, float, bool, None, list, tuple and dict (in insertion
     # order) is exact and stable.
     return digest(repr(material).encode("utf-8", "surrogateescape"))
-
-
-def disk_ident(root: str | os.PathLike[str], path: str) -> str:
-    """The blob id of a work-tree file's bytes, or "missing"."""
-    try:
-        with open(os.path.join(root, path), "rb") as file:
-            return blob_id(file.read())
-    except OSError:
-        return "missing"
 
 
 def config_name(config_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
@@ -174,21 +169,25 @@ def _mtime(path: str) -> float:
         return 0.0
 
 
-def which(name: str, path_env: str | None) -> str | None:
-    """What ``exec`` would run for ``name`` (shutil.which without importing
-    shutil, which a hook would pay for on every commit)."""
+def which(name: str, path_env: str | None, cwd: str = "") -> str | None:
+    """What ``exec`` would run for ``name`` in a child started in ``cwd``
+    (shutil.which without importing shutil, which a hook would pay for on
+    every commit): a relative name, or a relative ``PATH`` entry, is taken
+    from ``cwd``, as the child sees it."""
     if os.sep in name:
-        return name if os.access(name, os.X_OK) and not os.path.isdir(name) else None
+        path = os.path.join(cwd, name)
+        return path if os.access(path, os.X_OK) and not os.path.isdir(path) else None
     for folder in (path_env if path_env is not None else os.defpath).split(os.pathsep):
-        candidate = os.path.join(folder or os.curdir, name)
+        candidate = os.path.join(cwd, folder or os.curdir, name)
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
             return candidate
     return None
 
 
-def tool_identity(argv0: str, path_env: str | None) -> list[object]:
-    """The executable a command resolves to, with its size and modification time."""
-    found = which(argv0, path_env)
+def tool_identity(argv0: str, path_env: str | None, cwd: str = "") -> list[object]:
+    """The executable a command resolves to in ``cwd`` with ``PATH`` =
+    ``path_env``, with its size and modification time."""
+    found = which(argv0, path_env, cwd)
     if found is None:
         return [argv0, None]
     try:
@@ -215,9 +214,62 @@ def definition(task: TaskConfig) -> dict[str, object]:
     }
 
 
+GIVEN = (
+    "HOOKRUNNER_HOOK",
+    "HOOKRUNNER_REMOTE_NAME",
+    "HOOKRUNNER_REMOTE_URL",
+)
+"""The variables hookrunner gives a task (see ``cli.scope.task_environment``):
+a task may behave otherwise on a push, so they are part of every key. The
+pushed refs (``HOOKRUNNER_FROM_REF``/``TO_REF``) are not: every push names
+new commits, so with them no push would ever reuse a pass, and the key
+already covers the content they lead to. A task that judges the refs
+themselves (the messages of the pushed commits, say) wants ``cache = false``."""
+
+CONFIG_FILES = frozenset(
+    {
+        # read by many tools
+        "pyproject.toml", "setup.cfg", "tox.ini", ".editorconfig",
+        ".pre-commit-config.yaml",
+        # each tool's own
+        "ruff.toml", ".ruff.toml", ".flake8", ".pycodestyle", ".pydocstyle",
+        ".pydocstyle.ini", ".pydocstylerc", ".pydocstylerc.ini", ".pylintrc",
+        "pylintrc", ".pylintrc.toml", "pylintrc.toml", "mypy.ini", ".mypy.ini",
+        "pyrightconfig.json", ".isort.cfg", ".codespellrc", ".bandit", "bandit.yaml",
+        ".yamllint", ".yamllint.yaml", ".yamllint.yml", ".style.yapf", ".sqlfluff",
+        "pytest.ini", ".shellcheckrc", ".hadolint.yaml", ".hadolint.yml",
+        ".clang-format", "_clang-format", ".clang-tidy", "typos.toml", "_typos.toml",
+        ".typos.toml", "biome.json", "biome.jsonc", "taplo.toml", ".taplo.toml",
+        "rustfmt.toml", ".rustfmt.toml", ".rubocop.yml", "deno.json", "deno.jsonc",
+        ".jshintrc", ".mdlrc", ".vale.ini", ".djlintrc", ".cspell.json", "cspell.json",
+    }
+)  # fmt: skip
+"""Configuration files that tools look for, by name, in any folder."""
+CONFIG_PREFIXES = (
+    ".prettierrc", "prettier.config.", ".eslintrc", "eslint.config.", ".stylelintrc",
+    "stylelint.config.", ".markdownlint", ".golangci.", ".swiftlint", ".ruff.",
+)  # fmt: skip
+"""... and the families of names some tools accept (``.prettierrc.json``, ...)."""
+
+
+def config_files(tracked: Iterable[str]) -> list[str]:
+    """The tracked files a tool may read as its configuration (what a per-file
+    key covers besides the file): :data:`CONFIG_FILES` and
+    :data:`CONFIG_PREFIXES`, anywhere in the tree."""
+    found = []
+    for path in tracked:
+        name = path.rpartition("/")[2]
+        if name in CONFIG_FILES or name.startswith(CONFIG_PREFIXES):
+            found.append(path)
+    return found
+
+
 class Idents(Protocol):
     def ident(self, path: str) -> str:
-        """The blob id of ``path`` as the task sees it."""
+        """What ``path`` holds as the task reads it (mode, blob id, link target)."""
+
+    def tree(self) -> str:
+        """One name for what every tracked file holds."""
 
 
 class Keyer(NamedTuple):
@@ -226,11 +278,13 @@ class Keyer(NamedTuple):
     task: TaskConfig
     contents: Idents
     tool: list[object]
+    """The executable, as the task resolves it (see :func:`tool_identity`)."""
     config_file: str
     inputs: Sequence[str]
-    scope: Sequence[str] | None
-    """For tasks that are not given filenames, every tracked file their
-    filters match: such a tool reads the whole project."""
+    """Per-file mode: the tracked configuration files and ``cache_inputs``
+    (with ``cache = true`` the tree covers every tracked file)."""
+    given: tuple[tuple[str, str | None], ...]
+    """The :data:`GIVEN` variables as the task gets them."""
 
     def _base(self) -> list[object]:
         return [
@@ -238,19 +292,44 @@ class Keyer(NamedTuple):
             definition(self.task),
             self.tool,
             sys.version,
+            self.given,
             self.contents.ident(self.config_file),
             [(p, self.contents.ident(p)) for p in self.inputs],
         ]
 
     def keys(self, files: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The keys for an invocation on ``files``, each with the files it
-        vouches for: one per file in per-file mode, else one for them all."""
+        vouches for: one per file in per-file mode, else one for them all,
+        which also names the whole tree (a tool may read any tracked file)."""
         base = self._base()
         ident = self.contents.ident
         if self.task.cache == "per-file":
             return {digest_of([*base, "per-file", f, ident(f)]): (f,) for f in files}
-        scope = self.scope if self.scope is not None else files
-        return {digest_of([*base, [(p, ident(p)) for p in scope]]): tuple(files)}
+        # A tool that is not given filenames does not see which files they are.
+        named = [(f, ident(f)) for f in files] if self.task.pass_filenames else []
+        return {digest_of([*base, "tree", self.contents.tree(), named]): tuple(files)}
+
+
+def keyer(
+    task: TaskConfig,
+    contents: Idents,
+    config_file: str,
+    inputs: Sequence[str],
+    root: str | os.PathLike[str],
+    env: Mapping[str, str],
+) -> Keyer:
+    """The :class:`Keyer` of ``task`` in a run that gives tasks ``env``: the
+    tool is resolved where the task runs, with the task's own ``env``."""
+    task_env = {**env, **dict(task.env)}
+    cwd = os.path.join(root, task.cwd)
+    return Keyer(
+        task=task,
+        contents=contents,
+        tool=tool_identity(task.cmd[0], task_env.get("PATH"), cwd),
+        config_file=config_file,
+        inputs=inputs,
+        given=tuple((name, task_env.get(name)) for name in GIVEN),
+    )
 
 
 def all_cached(

@@ -237,7 +237,7 @@ def _run_tasks(
     cache = None
     # A task given git's arguments (a commit message) reads what no key covers.
     if not options.no_cache and choice.arguments is None:
-        cache = _cache_for(plan, repo, config, env, view, hidden, classifier)
+        cache = _cache_for(plan, repo, config, env, hidden, classifier)
     store, keyers = (cache[0], cache[2]) if cache is not None else (None, {})
     jobs = options.jobs or config.jobs
     results = without_running(plan, store, keyers, started)
@@ -285,7 +285,6 @@ def _cache_for(
     repo: git.Repo,
     config: Config,
     env: Mapping[str, str],
-    view: git.Subprocess,
     index_only: bool,
     classifier: Classifier,
 ) -> tuple[Store, Contents, dict[str, Keyer]] | None:
@@ -297,8 +296,7 @@ def _cache_for(
         return None
     from hookrunner.cache.contents import DIRECTORY, Store, keyers
 
-    path = env.get("PATH")
-    contents, keys = keyers(tasks, repo, config, path, index_only, view.records, classifier)
+    contents, keys = keyers(tasks, repo, config, env, index_only)
     _save_receipt(repo, config, classifier, contents, keys)
     if not any(not p.skip and p.task.cache for p in plan):
         return None

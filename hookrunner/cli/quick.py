@@ -34,14 +34,14 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from hookrunner.cache.contents import Contents, converting
 from hookrunner.cache.keys import (
     DIRECTORY,
     Keyer,
     Store,
     config_name,
     digest,
-    disk_ident,
-    tool_identity,
+    keyer,
 )
 from hookrunner.cli.options import RunOptions
 from hookrunner.cli.output import check_paths, conclude, printer_for
@@ -88,9 +88,9 @@ class Receipt(NamedTuple):
     selected: dict[str, list[str]]
     """Per task, the tracked files its filters keep, in index order."""
     scope: dict[str, list[str] | None]
-    """Per cached task, what :class:`~hookrunner.cache.keys.Keyer` calls its scope."""
+    """Per cached task, None (keys once named a scope here; the tree covers it now)."""
     inputs: dict[str, list[str]]
-    """Per cached task, the tracked files its ``cache_inputs`` match."""
+    """Per cached task, what :class:`~hookrunner.cache.keys.Keyer` calls its inputs."""
 
 
 # The code a receipt's answers come from: validating the configuration and
@@ -155,7 +155,7 @@ def save_receipt(
         settings=(config.jobs, config.fail_fast, config.timeout, config.tests_wait_for_lint),
         tasks=tuple(tuple(task) for task in config.tasks),
         selected={task.name: classifier.select(task) for task in config.tasks},
-        scope={n: None if k.scope is None else list(k.scope) for n, k in keyers.items()},
+        scope=dict.fromkeys(keyers),
         inputs={n: list(k.inputs) for n, k in keyers.items()},
     )
     path = _receipt_path(git_dir, name)
@@ -208,23 +208,6 @@ def _well_formed(receipt: Receipt) -> bool:
         and set(receipt.selected) == names
         and set(receipt.scope) == set(receipt.inputs) <= names
     )
-
-
-class _Clean:
-    """Blob ids in a work tree that matches its index."""
-
-    def __init__(self, root: str, index: dict[str, str]) -> None:
-        self.root = root
-        self.index = index
-        self.read: dict[str, str] = {}
-
-    def ident(self, path: str) -> str:
-        oid = self.index.get(path)
-        if oid is not None:
-            return oid
-        if path not in self.read:
-            self.read[path] = disk_ident(self.root, path)
-        return self.read[path]
 
 
 OPTION_USE = {
@@ -362,18 +345,14 @@ def _answer(
         task_choice(config, options, hook, fileset),
         max_length(env),
     )
-    idents = _Clean(repo.root, {e.path: e.oid for e in index.entries})
+    # The work tree is the index (clean_index): only git's conversions on
+    # checkout and links make a task read other bytes than the entries name.
+    converts = converting(repo.root, repo.git_dir, repo.git_dir, view.paths, os.environ)
+    contents = Contents(repo.root, index.records(), converting=converts)
     keyers = {
-        t.name: Keyer(
-            t,
-            idents,
-            tool_identity(t.cmd[0], env.get("PATH")),
-            config_file,
-            receipt.inputs[t.name],
-            receipt.scope[t.name],
-        )
+        t.name: keyer(t, contents, config_file, receipt.inputs[t.name], repo.root, env)
         for t in tasks
-        if t.cache and t.name in receipt.scope
+        if t.cache and t.name in receipt.inputs
     }
     store = Store(os.path.join(repo.git_dir, DIRECTORY))
     results = without_running(plan, store, keyers, started)
