@@ -190,6 +190,8 @@ priority = -3
 stage_fixed = true
 cache = true
 cache_inputs = ["uv.lock"]
+types_or = ["python", "pyi"]
+exclude_types = ["executable"]
 
 [tool.paratools.tasks.mypy]
 cmd = "mypy --strict 'a b' \\"c d\\""
@@ -214,6 +216,8 @@ depends_on = ["ruff-format", "ruff-format"]
             stage_fixed=True,
             cache=True,
             cache_inputs=("uv.lock",),
+            types_or=("python", "pyi"),
+            exclude_types=("executable",),
             position=0,
         ),
         TaskConfig(
@@ -332,10 +336,12 @@ def test_top_level_types(tmp_path: Path, line: str, expected: str) -> None:
         ("stage_fixed = []", "stage_fixed: expected true or false, got []"),
         ('depends_on = "a"', 'depends_on: expected a list of strings, got "a"'),
         ('depends_on = ["a", 1]', 'depends_on: expected a list of strings, got ["a", 1]'),
-        ('files = "*.py"', 'files: expected a list of strings, got "*.py"'),
-        ("exclude = [1]", "exclude: expected a list of strings, got [1]"),
-        ("cache_inputs = {}", "cache_inputs: expected a list of strings, got {}"),
+        ("files = 1", "files: expected a glob or a list of globs, got 1"),
+        ("exclude = [1]", "exclude: expected a glob or a list of globs, got [1]"),
+        ("cache_inputs = {}", "cache_inputs: expected a glob or a list of globs, got {}"),
         ('types = "python"', 'types: expected a list of strings, got "python"'),
+        ('types_or = "python"', 'types_or: expected a list of strings, got "python"'),
+        ("exclude_types = [1]", "exclude_types: expected a list of strings, got [1]"),
         ('hooks = "pre-push"', 'hooks: expected a list of strings, got "pre-push"'),
         ("cwd = 1", "cwd: expected a string, got 1"),
         ('env = ["A=1"]', 'env: expected a table, got ["A=1"]'),
@@ -584,6 +590,105 @@ def test_good_globs(tmp_path: Path) -> None:
     globs = ["*.py", "/setup.py", "tests/data/**", "docs/", "!docs/keep.md", "\\#x", "[ab].c"]
     task = only_task(tmp_path, f'cmd = "x"\nfiles = {globs!r}'.replace("'", '"'))
     assert task.files == tuple(globs)
+
+
+@pytest.mark.parametrize("key", ["files", "exclude", "cache_inputs"])
+def test_a_single_glob_is_a_list_of_one(tmp_path: Path, key: str) -> None:
+    task = only_task(tmp_path, f'cmd = "x"\n{key} = "src/**/*.py"')
+    assert getattr(task, key) == ("src/**/*.py",)
+
+
+@pytest.mark.parametrize("key", ["files", "exclude"])
+def test_a_single_bad_glob_is_named(tmp_path: Path, key: str) -> None:
+    assert task_error(tmp_path, f'{key} = "#x"') == (
+        f'pyproject.toml: tool.paratools.tasks.t.{key}: invalid glob "#x": it matches no path'
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^src/.*\.py$",
+        r"^docs/",
+        r".*\.pyi?$",
+        r"\.py$",
+        r"^(src|tests)/",
+        r"src/.+/x",
+        r"data/\d+",
+        r"(?x)foo",
+    ],
+)
+def test_patterns_that_look_like_regular_expressions(tmp_path: Path, pattern: str) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\nfiles = ['*.md']\nexclude = ['{pattern}']")
+    ((warning, found),) = task.regex_like
+    assert found == pattern
+    assert warning.startswith("pyproject.toml: tool.paratools.tasks.t.exclude: ")
+    assert "regular expression" in warning
+
+
+@pytest.mark.parametrize(
+    "pattern", ["*.py", ".*", "setup.*", "tests/.*", "src/**/*.py", "/a.py", "[ab].c", "!x"]
+)
+def test_globs_do_not_look_like_regular_expressions(tmp_path: Path, pattern: str) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\nfiles = ['*.md', '{pattern}']\nexclude = '{pattern}'")
+    assert task.regex_like == ()
+
+
+@pytest.mark.parametrize("key", ["types_or", "exclude_types"])
+def test_types_or_and_exclude_types_take_identify_tags(tmp_path: Path, key: str) -> None:
+    assert task_error(tmp_path, f'{key} = ["python", "pyton"]') == (
+        f"pyproject.toml: tool.paratools.tasks.t.{key}: "
+        'unknown type "pyton" (did you mean "python"?)'
+    )
+    task = only_task(tmp_path, f'cmd = "x"\n{key} = ["python", "pyi"]')
+    assert getattr(task, key) == ("python", "pyi")
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        ["python", "pyi"],
+        ["python", "javascript"],
+        ["python", "text", "yaml"],
+        ["text", "binary"],
+        ["executable", "non-executable"],
+        ["file", "symlink"],
+        ["directory", "python"],
+        ["python", "non-executable", "python3"],
+    ],
+)
+def test_types_no_file_can_have_together(tmp_path: Path, types: list[str]) -> None:
+    listed = "[" + ", ".join(f'"{t}"' for t in types) + "]"
+    assert task_error(tmp_path, f"types = {listed}") == (
+        f"pyproject.toml: tool.paratools.tasks.t.types: no file has all the types {listed}"
+        f" (types needs every one); for files of any of them write types_or = {listed}"
+    )
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        ["python", "text"],
+        ["python", "executable"],
+        ["pyi", "text", "non-executable", "file"],
+        ["python", "binary"],  # an executable with a python shebang and binary content
+        ["python", "python3", "executable"],
+        ["shell", "bash"],
+        ["python", "twisted"],
+        ["symlink"],
+        ["dockerfile", "text"],
+    ],
+)
+def test_types_a_file_can_have_together(tmp_path: Path, types: list[str]) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\ntypes = {types!r}")
+    assert task.types == tuple(types)
+
+
+def test_a_type_both_required_and_excluded(tmp_path: Path) -> None:
+    assert task_error(tmp_path, 'types = ["text", "python"]\nexclude_types = ["python"]') == (
+        "pyproject.toml: tool.paratools.tasks.t.exclude_types: "
+        '"python" is also in types: no file can be both required and excluded'
+    )
 
 
 def test_unknown_type_with_suggestion(tmp_path: Path) -> None:
