@@ -1,5 +1,5 @@
-"""Which of a run's files each task sees: files only, then gitignore-style globs
-and identify tags.
+"""Which of a run's files each task sees: gitignore-style globs, files only, and
+identify tags.
 
 Only files reach tools: regular files and symlinks to files. A submodule (a
 gitlink), a folder, a symlink to a folder or anything else that is not a file
@@ -13,6 +13,7 @@ looked at on disk.
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import stat
 import sys
@@ -75,8 +76,11 @@ class _Index(NamedTuple):
 
 
 def _index_of(records: Records) -> _Index:
-    odd = {path: mode for mode, _oid, _stage, path in records if mode in (GITLINK, SYMLINK)}
-    return _Index(frozenset(record[3] for record in records), odd)
+    # Most indexes hold neither: the one pass in Python is saved then.
+    odd = {}
+    if not set(map(operator.itemgetter(0), records)).isdisjoint((GITLINK, SYMLINK)):
+        odd = {path: mode for mode, _oid, _stage, path in records if mode in (GITLINK, SYMLINK)}
+    return _Index(frozenset(map(operator.itemgetter(3), records)), odd)
 
 
 def _read_index(root: str) -> _Index | None:
@@ -86,10 +90,13 @@ def _read_index(root: str) -> _Index | None:
     if out is None:
         return None
     # "(mode) (object id) (stage)\t(path)": every path starts where the first one does.
-    records = os.fsdecode(out).split("\0")[:-1]
+    text = os.fsdecode(out)
+    records = text.split("\0")[:-1]
     start = records[0].index("\t") + 1 if records else 0
-    odd = {r[start:]: r[:6] for r in records if r.startswith((GITLINK, SYMLINK))}
-    return _Index(frozenset(r[start:] for r in records), odd)
+    odd = {}
+    if text.startswith((GITLINK, SYMLINK)) or any(f"\0{m} " in text for m in (GITLINK, SYMLINK)):
+        odd = {r[start:]: r[:6] for r in records if r.startswith((GITLINK, SYMLINK))}
+    return _Index(frozenset(map(operator.itemgetter(slice(start, None)), records)), odd)
 
 
 def _target(path: str) -> int:
@@ -111,49 +118,39 @@ def _look(path: str) -> int:
 
 
 class _Kinds:
-    """Which paths are not files, learnt once per run and shared by its classifiers."""
+    """What the paths that need a look are, learnt once per run and shared by its
+    classifiers."""
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.not_files: set[str] = set()
-        self.dangling: set[str] = set()
-        self.known: set[str] = set()
+        self.kinds: dict[str, int] = {}
         self.index: _Index | None = None
         self.index_read = False
 
-    def learn(self, paths: Sequence[str], records: Records | None) -> None:
-        todo = [path for path in paths if path not in self.known]
-        if not todo:
-            return
+    def _learn(self, paths: Sequence[str], records: Records | None) -> set[str]:
+        """Those of ``paths`` whose kind the index does not tell, each looked at once."""
         if self.index is None and records is not None:
             self.index = _index_of(records)
-        elif self.index is None and len(todo) > LOOK_LIMIT and not self.index_read:
+        elif self.index is None and not self.index_read and len(paths) > LOOK_LIMIT:
             self.index_read = True
             self.index = _read_index(self.root)
         index = self.index
-        if index is None:
-            looks = todo
-        else:
-            # Tracked paths other than gitlinks and symlinks are files: no look needed.
-            odd, tracked = index.odd, index.tracked
-            looks = [path for path in todo if path in odd or path not in tracked]
-        for path in looks:
+        wanted = set(paths)
+        # Tracked paths other than gitlinks and symlinks are files: no look needed.
+        looks = wanted if index is None else wanted - index.tracked | wanted & index.odd.keys()
+        for path in looks - self.kinds.keys():
             mode = None if index is None else index.odd.get(path)
             full = os.path.join(self.root, path)
             kind = _look(full) if mode is None else _target(full) if mode == SYMLINK else _NOT_FILE
-            if kind == _NOT_FILE:
-                self.not_files.add(path)
-            elif kind == _DANGLING:
-                self.dangling.add(path)
-        self.known.update(todo)
+            self.kinds[path] = kind
+        return looks
 
     def files(self, paths: list[str], records: Records | None, links: bool) -> list[str]:
         """``paths`` that are files (``links``: symlinks that lead nowhere too)."""
-        self.learn(paths, records)
-        if not self.not_files and (links or not self.dangling):
-            return paths
-        dropped = self.not_files if links else self.not_files | self.dangling
-        return [path for path in paths if path not in dropped]
+        kinds = self.kinds
+        keep = (_FILE, _DANGLING) if links else (_FILE,)
+        dropped = {path for path in self._learn(paths, records) if kinds[path] not in keep}
+        return [path for path in paths if path not in dropped] if dropped else paths
 
 
 def tags_can_meet(tags: frozenset[str]) -> bool:
