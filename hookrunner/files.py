@@ -86,15 +86,21 @@ def _index_of(records: Records) -> _Index:
 def _read_index(root: str) -> _Index | None:
     from hookrunner.plumbing import git_output
 
-    out = git_output(root, "ls-files", "-s", "-z")
+    # Without the object ids git lists the index in half the time (git 2.38 and later).
+    out = git_output(root, "ls-files", "-z", "--format=%(objectmode)\t%(path)")
     if out is None:
-        return None
-    # "(mode) (object id) (stage)\t(path)": every path starts where the first one does.
-    text = os.fsdecode(out)
+        out = git_output(root, "ls-files", "-s", "-z")
+    return None if out is None else _listed(os.fsdecode(out))
+
+
+def _listed(text: str) -> _Index:
+    """The index from ``ls-files -z`` records: mode, object id and stage when listed,
+    a tab, the path."""
+    # Every path starts where the first one does.
     records = text.split("\0")[:-1]
     start = records[0].index("\t") + 1 if records else 0
     odd = {}
-    if text.startswith((GITLINK, SYMLINK)) or any(f"\0{m} " in text for m in (GITLINK, SYMLINK)):
+    if text.startswith((GITLINK, SYMLINK)) or any(f"\0{m}" in text for m in (GITLINK, SYMLINK)):
         odd = {r[start:]: r[:6] for r in records if r.startswith((GITLINK, SYMLINK))}
     return _Index(frozenset(map(operator.itemgetter(slice(start, None)), records)), odd)
 

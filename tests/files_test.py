@@ -319,6 +319,19 @@ def test_the_index_tells_the_same_as_the_disk(
     assert asked.select(typed(("symlink",))) == LINKS
 
 
+@pytest.mark.parametrize("ids", ["", " 0123456789012345678901234567890123456789 0"])
+def test_the_index_as_git_lists_it_with_or_without_object_ids(ids: str) -> None:
+    """``ls-files --format`` (git 2.38 and later) or ``ls-files -s``."""
+    modes = {"a\tb.py": "100644", "sub": "160000", "link": "120000", "x": "100755"}
+    for first in modes:
+        order = [first, *(path for path in modes if path != first)]
+        text = "".join(f"{modes[path]}{ids}\t{path}\0" for path in order)
+        index = files._listed(text)
+        assert index.tracked == set(modes)
+        assert index.odd == {"sub": "160000", "link": "120000"}
+    assert files._listed("") == (frozenset(), {})
+
+
 def test_a_shared_classifier_looks_at_each_path_once(odd: tuple[Path, list[str]]) -> None:
     repo, paths = odd
     classifier = Classifier(repo, ["to-folder", "README"])
