@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.config_test import only_task, task_error
 from tests.conftest import git, hookrunner, write_config
 
 FULL = {"HOOKRUNNER_QUICK": "0"}
@@ -121,6 +122,108 @@ def test_types_no_file_can_have_together_is_a_configuration_error(
         ' types_or = ["python", "pyi"]'
     ]
     assert opened(log) == []
+
+
+# -- reading the keys -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["files", "exclude", "cache_inputs"])
+def test_a_single_glob_is_a_list_of_one(tmp_path: Path, key: str) -> None:
+    task = only_task(tmp_path, f'cmd = "x"\n{key} = "src/**/*.py"')
+    assert getattr(task, key) == ("src/**/*.py",)
+
+
+@pytest.mark.parametrize("key", ["files", "exclude"])
+def test_a_single_bad_glob_is_named(tmp_path: Path, key: str) -> None:
+    assert task_error(tmp_path, f'{key} = "#x"') == (
+        f'pyproject.toml: tool.paratools.tasks.t.{key}: invalid glob "#x": it matches no path'
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^src/.*\.py$",
+        r"^docs/",
+        r".*\.pyi?$",
+        r"\.py$",
+        r"^(src|tests)/",
+        r"src/.+/x",
+        r"data/\d+",
+        r"(?x)foo",
+    ],
+)
+def test_patterns_that_look_like_regular_expressions(tmp_path: Path, pattern: str) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\nfiles = ['*.md']\nexclude = ['{pattern}']")
+    ((warning, found),) = task.regex_like
+    assert found == pattern
+    assert warning.startswith("pyproject.toml: tool.paratools.tasks.t.exclude: ")
+    assert "regular expression" in warning
+
+
+@pytest.mark.parametrize(
+    "pattern", ["*.py", ".*", "setup.*", "tests/.*", "src/**/*.py", "/a.py", "[ab].c", "!x"]
+)
+def test_globs_do_not_look_like_regular_expressions(tmp_path: Path, pattern: str) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\nfiles = ['*.md', '{pattern}']\nexclude = '{pattern}'")
+    assert task.regex_like == ()
+
+
+@pytest.mark.parametrize("key", ["types_or", "exclude_types"])
+def test_types_or_and_exclude_types_take_identify_tags(tmp_path: Path, key: str) -> None:
+    assert task_error(tmp_path, f'{key} = ["python", "pyton"]') == (
+        f"pyproject.toml: tool.paratools.tasks.t.{key}: "
+        'unknown type "pyton" (did you mean "python"?)'
+    )
+    task = only_task(tmp_path, f'cmd = "x"\n{key} = ["python", "pyi"]')
+    assert getattr(task, key) == ("python", "pyi")
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        ["python", "pyi"],
+        ["python", "javascript"],
+        ["python", "text", "yaml"],
+        ["text", "binary"],
+        ["executable", "non-executable"],
+        ["file", "symlink"],
+        ["directory", "python"],
+        ["python", "non-executable", "python3"],
+    ],
+)
+def test_types_no_file_can_have_together(tmp_path: Path, types: list[str]) -> None:
+    listed = "[" + ", ".join(f'"{t}"' for t in types) + "]"
+    assert task_error(tmp_path, f"types = {listed}") == (
+        f"pyproject.toml: tool.paratools.tasks.t.types: no file has all the types {listed}"
+        f" (types needs every one); for files of any of them write types_or = {listed}"
+    )
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        ["python", "text"],
+        ["python", "executable"],
+        ["pyi", "text", "non-executable", "file"],
+        ["python", "binary"],  # an executable with a python shebang and binary content
+        ["python", "python3", "executable"],
+        ["shell", "bash"],
+        ["python", "twisted"],
+        ["symlink"],
+        ["dockerfile", "text"],
+    ],
+)
+def test_types_a_file_can_have_together(tmp_path: Path, types: list[str]) -> None:
+    task = only_task(tmp_path, f"cmd = 'x'\ntypes = {types!r}")
+    assert task.types == tuple(types)
+
+
+def test_a_type_both_required_and_excluded(tmp_path: Path) -> None:
+    assert task_error(tmp_path, 'types = ["text", "python"]\nexclude_types = ["python"]') == (
+        "pyproject.toml: tool.paratools.tasks.t.exclude_types: "
+        '"python" is also in types: no file can be both required and excluded'
+    )
 
 
 # -- a pattern written for pre-commit ------------------------------------------------------
