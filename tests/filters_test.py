@@ -1,6 +1,7 @@
-"""Which files a task is given, through the real command: pre-commit's type
-keys, a single glob, the warning for a pattern written as a pre-commit regular
-expression, and only files (never a submodule or a folder behind a symlink)."""
+"""Which files a task is given: pre-commit's type keys, a single glob, the
+warning for a pattern written as a pre-commit regular expression, and only
+files (never a submodule or a folder behind a symlink), as the configuration
+reads them and through the real command."""
 
 from __future__ import annotations
 
