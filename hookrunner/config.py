@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import graphlib
 import posixpath
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -12,7 +13,7 @@ from typing import Any
 
 from hookrunner.cache.keys import digest
 from hookrunner.errors import CircularDependencyError, ConfigError
-from hookrunner.files import compile_globs
+from hookrunner.files import compile_globs, tags_can_meet
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
 
 if sys.version_info >= (3, 11):
@@ -29,6 +30,8 @@ TASK_KEYS = (
     "files",
     "exclude",
     "types",
+    "types_or",
+    "exclude_types",
     "pass_filenames",
     "always_run",
     "timeout",
@@ -130,6 +133,11 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         raise ConfigError(
             file, f"{at}.cache", '"per-file" needs a task that is given filenames (pass_filenames)'
         )
+    files = _globs(table.get("files", []), file, f"{at}.files")
+    exclude = _globs(table.get("exclude", []), file, f"{at}.exclude")
+    types = _types(table.get("types", []), file, f"{at}.types")
+    exclude_types = _types(table.get("exclude_types", []), file, f"{at}.exclude_types")
+    _check_types(types, exclude_types, file, at)
     return TaskConfig(
         name=name,
         cmd=_cmd(table["cmd"], file, f"{at}.cmd"),
@@ -137,9 +145,9 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         depends_on=tuple(
             dict.fromkeys(_strings(table.get("depends_on", []), file, f"{at}.depends_on"))
         ),
-        files=_globs(table.get("files", []), file, f"{at}.files"),
-        exclude=_globs(table.get("exclude", []), file, f"{at}.exclude"),
-        types=_types(table.get("types", []), file, f"{at}.types"),
+        files=files,
+        exclude=exclude,
+        types=types,
         pass_filenames=pass_filenames,
         always_run=_bool(table.get("always_run", False), file, f"{at}.always_run"),
         timeout=_timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
@@ -150,6 +158,9 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         stage_fixed=stage_fixed,
         cache=cache,
         cache_inputs=_globs(table.get("cache_inputs", []), file, f"{at}.cache_inputs"),
+        types_or=_types(table.get("types_or", []), file, f"{at}.types_or"),
+        exclude_types=exclude_types,
+        regex_like=_regex_like(files, exclude, file, at),
         position=index,
     )
 
@@ -255,8 +266,35 @@ def _cmd(value: object, file: str, at: str) -> tuple[str, ...]:
     return tuple(argv)
 
 
+# What gives away a regular expression written for pre-commit's files/exclude, and is
+# unlikely in a glob: a leading "^", a trailing "$", an escaped dot, ".+", an
+# alternation, a group or a class such as \d. (".*" alone is no sign: ".*" and
+# "setup.*" are globs.)
+_REGEX_LIKE = re.compile(r"^\^|(?<!\\)\$$|\\[.dswDSW]|\.\+|\||\(\?")
+
+
+def _regex_like(
+    files: tuple[str, ...], exclude: tuple[str, ...], file: str, at: str
+) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (
+            f"{file}: {at}.{key}: {_quote(pattern)} matched none of this run's files;"
+            " it looks like a regular expression (pre-commit's syntax), but hookrunner"
+            ' takes gitignore-style globs here, such as "*.py" or "src/**"',
+            pattern,
+        )
+        for key, patterns in (("files", files), ("exclude", exclude))
+        for pattern in patterns
+        if _REGEX_LIKE.search(pattern)
+    )
+
+
 def _globs(value: object, file: str, at: str) -> tuple[str, ...]:
-    patterns = _strings(value, file, at)
+    if isinstance(value, str):
+        value = [value]
+    elif not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(file, at, f"expected a glob or a list of globs, got {_show(value)}")
+    patterns: list[str] = value
     for pattern in patterns:
         if not pattern.strip():
             raise ConfigError(file, at, f"expected a non-empty glob, got {_show(pattern)}")
@@ -282,6 +320,27 @@ def _types(value: object, file: str, at: str) -> tuple[str, ...]:
                     file, at, f"unknown type {_show(tag)}{_suggest(tag, ALL_TAGS, _show)}"
                 )
     return tuple(tags)
+
+
+def _check_types(
+    types: tuple[str, ...], exclude_types: tuple[str, ...], file: str, at: str
+) -> None:
+    """Tags that no file can have all at once select nothing, silently: say so."""
+    both = [tag for tag in types if tag in exclude_types]
+    if both:
+        raise ConfigError(
+            file,
+            f"{at}.exclude_types",
+            f"{_show(both[0])} is also in types: no file can be both required and excluded",
+        )
+    if len(types) > 1 and not tags_can_meet(frozenset(types)):
+        listed = _show(list(types))
+        raise ConfigError(
+            file,
+            f"{at}.types",
+            f"no file has all the types {listed} (types needs every one);"
+            f" for files of any of them write types_or = {listed}",
+        )
 
 
 def _env(value: object, file: str, at: str) -> tuple[tuple[str, str], ...]:

@@ -55,6 +55,14 @@ class TaskConfig(NamedTuple):
     stage_fixed: bool = False
     cache: bool | str = False
     cache_inputs: tuple[str, ...] = ()
+    types_or: tuple[str, ...] = ()
+    """identify tags of which a file needs at least one (no constraint when empty)."""
+    exclude_types: tuple[str, ...] = ()
+    """identify tags of which a file may have none."""
+    regex_like: tuple[tuple[str, str], ...] = ()
+    """``(warning, pattern)`` for each ``files`` or ``exclude`` pattern that looks like
+    a pre-commit regular expression: a run prints the warning (which names the
+    configuration file and key) when the pattern matches none of its files."""
     position: int = 0
 
 

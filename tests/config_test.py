@@ -190,6 +190,8 @@ priority = -3
 stage_fixed = true
 cache = true
 cache_inputs = ["uv.lock"]
+types_or = ["python", "pyi"]
+exclude_types = ["executable"]
 
 [tool.paratools.tasks.mypy]
 cmd = "mypy --strict 'a b' \\"c d\\""
@@ -214,6 +216,8 @@ depends_on = ["ruff-format", "ruff-format"]
             stage_fixed=True,
             cache=True,
             cache_inputs=("uv.lock",),
+            types_or=("python", "pyi"),
+            exclude_types=("executable",),
             position=0,
         ),
         TaskConfig(
@@ -334,10 +338,12 @@ def test_top_level_types(tmp_path: Path, line: str, expected: str) -> None:
         ("stage_fixed = []", "stage_fixed: expected true or false, got []"),
         ('depends_on = "a"', 'depends_on: expected a list of strings, got "a"'),
         ('depends_on = ["a", 1]', 'depends_on: expected a list of strings, got ["a", 1]'),
-        ('files = "*.py"', 'files: expected a list of strings, got "*.py"'),
-        ("exclude = [1]", "exclude: expected a list of strings, got [1]"),
-        ("cache_inputs = {}", "cache_inputs: expected a list of strings, got {}"),
+        ("files = 1", "files: expected a glob or a list of globs, got 1"),
+        ("exclude = [1]", "exclude: expected a glob or a list of globs, got [1]"),
+        ("cache_inputs = {}", "cache_inputs: expected a glob or a list of globs, got {}"),
         ('types = "python"', 'types: expected a list of strings, got "python"'),
+        ('types_or = "python"', 'types_or: expected a list of strings, got "python"'),
+        ("exclude_types = [1]", "exclude_types: expected a list of strings, got [1]"),
         ('hooks = "pre-push"', 'hooks: expected a list of strings, got "pre-push"'),
         ("cwd = 1", "cwd: expected a string, got 1"),
         ('env = ["A=1"]', 'env: expected a table, got ["A=1"]'),

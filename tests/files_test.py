@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from hookrunner import files
 from hookrunner.files import Classifier, compile_globs
 from hookrunner.model import TaskConfig
 from tests.conftest import git
@@ -225,3 +226,151 @@ def test_paths_as_git_lists_them(repo: Path) -> None:
     classifier = Classifier(repo, files)
     assert classifier.select(task(types=("python",))) == ["setup.py", "src/my pkg/modül.py"]
     assert classifier.select(task(files=("src/**",), types=("json",))) == ["src/my pkg/data.json"]
+
+
+# -- pre-commit's type keys -------------------------------------------------------------
+
+
+def typed(
+    types: tuple[str, ...] = (), types_or: tuple[str, ...] = (), exclude: tuple[str, ...] = ()
+) -> TaskConfig:
+    return TaskConfig(name="t", cmd=("x",), types=types, types_or=types_or, exclude_types=exclude)
+
+
+def test_types_or_needs_any_tag(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    assert classifier.select(typed(types_or=("python", "pyi"))) == [
+        "pkg/mod.py",
+        "pkg/mod.pyi",
+        "run",
+    ]
+    assert classifier.select(typed(("text",), ("pyi", "executable"))) == ["pkg/mod.pyi", "run"]
+
+
+def test_exclude_types_needs_no_tag(tree: Path) -> None:
+    classifier = Classifier(tree, FILES)
+    assert classifier.select(typed(exclude=("python", "binary"))) == [
+        "pkg/mod.pyi",
+        "notes.txt",
+        "link.py",  # a symlink's only tag is "symlink", as in pre-commit
+    ]
+    assert classifier.select(typed(("python",), exclude=("executable",))) == ["pkg/mod.py"]
+
+
+# -- only files -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def odd(repo: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A repository whose index holds a submodule and symlinks, and the paths
+    ``git ls-files`` lists with an untracked folder and symlink added."""
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    git(other, "commit", "-q", "--allow-empty", "-m", "other")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "sub")
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "mod.py").write_text("x = 1\n")
+    (repo / "to-folder").symlink_to("pkg")
+    (repo / "to-file.py").symlink_to("pkg/mod.py")
+    (repo / "to-nothing.py").symlink_to("gone.py")
+    git(repo, "add", "-A")
+    (repo / "untracked").mkdir()
+    (repo / "untracked-link").symlink_to("untracked")
+    paths = git(repo, "ls-files", "-z").rstrip("\0").split("\0")
+    return repo, [*paths, "untracked", "untracked-link", "gone-too.py"]
+
+
+EVERY = [".gitmodules", "README", "pkg/mod.py", "to-file.py", "gone-too.py"]
+LINKS = ["to-file.py", "to-nothing.py"]
+
+
+def records(repo: Path) -> list[tuple[str, str, str, str]]:
+    found = []
+    for record in git(repo, "ls-files", "-s", "-z").rstrip("\0").split("\0"):
+        meta, _, path = record.partition("\t")
+        mode, oid, stage = meta.split()
+        found.append((mode, oid, stage, path))
+    return found
+
+
+def test_only_files_are_selected(odd: tuple[Path, list[str]]) -> None:
+    repo, paths = odd
+    classifier = Classifier(repo, paths)
+    assert classifier.select(task()) == EVERY
+    assert classifier.select(typed(("symlink",))) == LINKS
+    assert classifier.select(typed(types_or=("symlink", "python"))) == ["pkg/mod.py", *LINKS]
+    assert classifier.select(task(files=("sub", "to-folder", "untracked*"))) == []
+
+
+def test_the_index_tells_the_same_as_the_disk(
+    odd: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three ways to tell files apart, one answer: the caller's index records, git's
+    index read for a run of many files, and a look at each path."""
+    repo, paths = odd
+    given = Classifier(repo, paths, records(repo))
+    assert given.select(task()) == EVERY
+    assert given.select(typed(("symlink",))) == LINKS
+    monkeypatch.setattr(files, "LOOK_LIMIT", 0)
+    asked = Classifier(repo, paths)
+    assert asked.select(task()) == EVERY
+    assert asked._kinds.index is not None
+    assert asked.select(typed(("symlink",))) == LINKS
+
+
+@pytest.mark.parametrize("ids", ["", " 0123456789012345678901234567890123456789 0"])
+def test_the_index_as_git_lists_it_with_or_without_object_ids(ids: str) -> None:
+    """``ls-files --format`` (git 2.38 and later) or ``ls-files -s``."""
+    modes = {"a\tb.py": "100644", "sub": "160000", "link": "120000", "x": "100755"}
+    for first in modes:
+        order = [first, *(path for path in modes if path != first)]
+        text = "".join(f"{modes[path]}{ids}\t{path}\0" for path in order)
+        index = files._listed(text)
+        assert index.tracked == set(modes)
+        assert index.odd == {"sub": "160000", "link": "120000"}
+    assert files._listed("") == (frozenset(), {})
+
+
+def test_a_shared_classifier_looks_at_each_path_once(odd: tuple[Path, list[str]]) -> None:
+    repo, paths = odd
+    classifier = Classifier(repo, ["to-folder", "README"])
+    assert classifier.select(task()) == ["README"]
+    (repo / "to-folder").unlink()
+    (repo / "to-folder").symlink_to("README")
+    assert classifier.over(paths).select(task()) == EVERY
+
+
+def test_regular_files_cost_no_look_when_the_index_is_known(
+    odd: tuple[Path, list[str]],
+) -> None:
+    repo, paths = odd
+    classifier = Classifier(repo, paths, records(repo))
+    os.remove(repo / "pkg" / "mod.py")
+    (repo / "pkg" / "mod.py").mkdir()  # the index still says a file
+    assert "pkg/mod.py" in classifier.select(task())
+
+
+# -- the warning for a pattern written as a regular expression --------------------------
+
+
+def warned(pattern: str) -> TaskConfig:
+    return TaskConfig(
+        name="t", cmd=("x",), files=(pattern,), regex_like=((f"on {pattern}", pattern),)
+    )
+
+
+def test_a_regex_like_pattern_that_matches_nothing_is_warned_about_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    classifier = Classifier(Path("/nonexistent"), PATHS)
+    assert classifier.select(warned(r"^src/.*\.py$")) == []
+    assert classifier.select(warned(r"^src/.*\.py$")) == []
+    assert classifier.over(["^src/x.py$"]).select(warned(r"^src/.*\.py$")) == []
+    assert capsys.readouterr().err == "hookrunner: warning: on ^src/.*\\.py$\n"
+
+
+def test_no_warning_when_it_matches_a_file_of_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    classifier = Classifier(Path("/nonexistent"), [*PATHS, "a|b"])
+    assert classifier.select(warned("a|b")) == ["a|b"]
+    assert capsys.readouterr().err == ""

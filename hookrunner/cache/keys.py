@@ -211,6 +211,10 @@ def definition(task: TaskConfig) -> dict[str, object]:
         "pass_filenames": task.pass_filenames,
         "always_run": task.always_run,
         "cache": task.cache,
+        "types_or": list(task.types_or),
+        "exclude_types": list(task.exclude_types),
+        # regex_like only decides a warning, and names the file as seen from the
+        # folder the run started in: it never changes a result.
     }
 
 

@@ -227,7 +227,7 @@ def _run_tasks(
         # A file the checked content lacks (deleted since, or pushed on
         # another branch) is never handed to a tool.
         files = [name for name in files if os.path.lexists(repo.root / name)]
-    classifier = Classifier(repo.root, files)
+    classifier = Classifier(repo.root, files, view.records)
     choice = task_choice(config, options, hook, fileset)
     plan = build_plan(config, classifier, choice, max_length(env))
     if options.dry_run:
@@ -327,7 +327,7 @@ def _save_receipt(
         config.digest,
         [(mode, oid, path) for mode, oid, _stage, path in records],
     )
-    tracked = classifier.over(list(git.index_entries(records)))
+    tracked = classifier.over(list(git.index_entries(records)), records)
     quick.save_receipt(str(repo.git_dir), name, config, tracked, keys)
 
 

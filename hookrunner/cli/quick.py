@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -122,9 +123,21 @@ def receipt_name(
     root: str, config_file: str, config_digest: str, records: Sequence[tuple[str, str, str]]
 ) -> str:
     head = repr([RECEIPT_FORMAT, sys.version, _stamp(), root, config_file, config_digest])
-    # Paths hold no NUL: joined with it, the list cannot be read two ways.
-    indexed = "\0".join(f"{mode} {oid} {path}" for mode, oid, path in records)
+    # Paths hold no NUL: joined with it, the list cannot be read two ways. Whether a
+    # symlink reaches tools depends on what it leads to, which the index does not say.
+    indexed = "\0".join(
+        f"{mode} {oid} {_leads_to(root, path) if mode == '120000' else '-'} {path}"
+        for mode, oid, path in records
+    )
     return digest(f"{head}\0\0{indexed}".encode("utf-8", "surrogateescape"))
+
+
+def _leads_to(root: str, path: str) -> str:
+    try:
+        mode = os.stat(os.path.join(root, path)).st_mode
+    except (OSError, ValueError):
+        return "nothing"
+    return "folder" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
 def _receipt_path(git_dir: str, name: str) -> str:
@@ -335,6 +348,9 @@ def _answer(
     for task in tasks:
         # Validation checked that a task's folder exists inside the repository.
         if task.cwd and not plumbing.folder_inside(repo.root, task.cwd):
+            return None
+        # Whether its warning is due depends on the run's files: the full run tells.
+        if task.regex_like:
             return None
     jobs, fail_fast, timeout, tests_wait_for_lint = receipt.settings
     config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)
