@@ -7,14 +7,17 @@ The engine stands alone as a library::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CircularDependencyError",
     "ExecutionStatistics",
+    "MissingDependencyError",
+    "Outcome",
     "ParallelExecutor",
+    "ResultStatus",
     "TaskStatus",
     "ToolTask",
     "__version__",
@@ -31,8 +34,11 @@ __all__ = [
 # asyncio with it) only when the library API is asked for keeps a hook's
 # start-up cost to what the run uses.
 _HOMES = {
-    "CircularDependencyError": "hookrunner.errors",
+    "CircularDependencyError": "hookrunner.graph",
     "ExecutionStatistics": "hookrunner.executor",
+    "MissingDependencyError": "hookrunner.graph",
+    "Outcome": "hookrunner.executor",
+    "ResultStatus": "hookrunner.executor",
     "ParallelExecutor": "hookrunner.executor",
     "TaskStatus": "hookrunner.executor",
     "ToolTask": "hookrunner.executor",
@@ -55,19 +61,27 @@ if TYPE_CHECKING:
         run_subprocess_async,
         run_tests_async,
     )
-    from hookrunner.errors import CircularDependencyError
-    from hookrunner.executor import ExecutionStatistics, ParallelExecutor, TaskStatus, ToolTask
+    from hookrunner.executor import (
+        ExecutionStatistics,
+        Outcome,
+        ParallelExecutor,
+        ResultStatus,
+        TaskStatus,
+        ToolTask,
+    )
+    from hookrunner.graph import CircularDependencyError, MissingDependencyError
+else:
+    # Hidden from type checkers, so a misspelled name fails `mypy --strict`
+    # instead of being typed Any.
+    def __getattr__(name: str) -> object:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module 'hookrunner' has no attribute {name!r}")
+        import importlib
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hookrunner' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(home), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -20,8 +20,8 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 GRACE_PERIOD = 1.0
 """Seconds between SIGTERM and SIGKILL when stopping a task."""
@@ -226,6 +226,8 @@ async def run_process(
     Cancellation stops the group (SIGTERM, grace, SIGKILL), reaps the child,
     then re-raises. A missing executable is a result, not an exception.
     """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number or None, got {timeout!r}")
     argv = tuple(argv)
     started = time.perf_counter()
     try:
@@ -278,3 +280,71 @@ async def _uncancellable(coro: object) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
     task.result()
+
+
+def _worker(conn: Any, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """The worker process: call ``func``, send back its value or exception."""
+    try:
+        reply: tuple[bool, Any] = (True, func(**kwargs))
+    except BaseException as exc:  # the caller re-raises it as the task's outcome
+        reply = (False, exc)
+    try:
+        conn.send(reply)
+    except Exception as exc:  # an unpicklable value or exception
+        conn.send((False, RuntimeError(f"cannot send the result back: {exc}")))
+    conn.close()
+
+
+async def _readable(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+async def call_in_process(func: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    """``func(**kwargs)`` in a fresh worker process (started by ``spawn``, so
+    ``func``, its arguments and its value must pickle). Its exception is
+    raised here. Cancelled (a timeout, fail-fast, Ctrl-C), the worker is
+    killed and reaped before the cancellation goes on."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    worker = context.Process(target=_worker, args=(writer, func, dict(kwargs)), daemon=True)
+    try:
+        worker.start()
+    finally:
+        writer.close()
+    try:
+        await _readable(reader.fileno())
+        try:
+            ok, value = reader.recv()
+        except EOFError:
+            await _readable(worker.sentinel)
+            worker.join()
+            ok, value = False, RuntimeError(f"worker process died (exit code {worker.exitcode})")
+    except BaseException:
+        worker.kill()
+        raise
+    finally:
+        reader.close()
+        await _uncancellable(_reap(worker))
+    if ok:
+        return value
+    raise value
+
+
+async def _reap(worker: Any) -> None:
+    if worker.exitcode is None:
+        await _readable(worker.sentinel)
+    worker.join()
+    worker.close()
