@@ -72,7 +72,8 @@ EXPORTED = {
 
 def test_all_has_the_specified_names() -> None:
     assert set(hookrunner.__all__) == EXPORTED | {
-        "ExecutionStatistics", "MissingDependencyError", "Outcome", "ResultStatus", "__version__"}  # fmt: skip
+        "ExecutionStatistics", "MissingDependencyError", "Outcome", "ResultStatus",
+        "__version__"}  # fmt: skip
     for name in hookrunner.__all__:
         assert getattr(hookrunner, name) is not None
     assert sorted(dir(hookrunner)) == sorted(hookrunner.__all__)
