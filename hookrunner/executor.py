@@ -20,15 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
-import functools
 import heapq
-import inspect
 import signal
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from hookrunner import graph, signals
+from hookrunner.proc import call
 from hookrunner.tasks import (
     RESULT_STATUSES,
     ExecutionStatistics,
@@ -326,7 +324,7 @@ class _Run:
             timer = self.loop.call_later(task.timeout, self._expire, task.name)
         begin = time.perf_counter()
         try:
-            outcome = outcome_of(await self._call(task))
+            outcome = outcome_of(await call(task.func, task.kwargs, task.pool))
             if task.name in self.expired:
                 outcome = self._timed_out(task)
         except asyncio.CancelledError:
@@ -350,17 +348,6 @@ class _Run:
         self.finished.append(task)
         self.executor._give_slot(slot)
         self.wake_up()
-
-    async def _call(self, task: ToolTask) -> Any:
-        func = task.func
-        if inspect.iscoroutinefunction(func):
-            return await func(**task.kwargs)
-        if task.pool == "process":
-            from hookrunner.proc import call_in_process
-
-            return await call_in_process(func, task.kwargs)
-        value = await self.loop.run_in_executor(None, functools.partial(func, **task.kwargs))
-        return await value if inspect.isawaitable(value) else value
 
     def _expire(self, name: str) -> None:
         job = self.running.get(name)

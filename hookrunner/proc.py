@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
+import inspect
 import os
 import signal
 import subprocess
@@ -282,6 +284,19 @@ async def _uncancellable(coro: object) -> None:
     task.result()
 
 
+async def call(func: Callable[..., Any], kwargs: Mapping[str, Any], pool: str = "thread") -> Any:
+    """Call a task function: await a coroutine function; run a plain one in a
+    worker thread (``pool="thread"``) or a worker process (``"process"``)."""
+    if inspect.iscoroutinefunction(func):
+        return await func(**kwargs)
+    if pool == "process":
+        return await call_in_process(func, kwargs)
+    loop = asyncio.get_running_loop()
+    value = await loop.run_in_executor(None, functools.partial(func, **kwargs))
+    # A plain function may still return an awaitable (a lambda around a coroutine).
+    return await value if inspect.isawaitable(value) else value
+
+
 def _worker(conn: Any, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
     """The worker process: call ``func``, send back its value or exception."""
     try:
@@ -322,6 +337,9 @@ async def call_in_process(func: Callable[..., Any], kwargs: Mapping[str, Any]) -
     worker = context.Process(target=_worker, args=(writer, func, dict(kwargs)), daemon=True)
     try:
         worker.start()
+    except BaseException:  # nothing started: what does not pickle fails here
+        reader.close()
+        raise
     finally:
         writer.close()
     try:
