@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
 import heapq
 import signal
 import time
 from collections.abc import Callable, Sequence
+from inspect import CO_COROUTINE
 
 from hookrunner import graph, signals
 from hookrunner.proc import call
@@ -230,20 +230,23 @@ class _Run:
         self.running: dict[str, asyncio.Task[None]] = {}
         self.finished: list[ToolTask] = []
         self.expired: set[str] = set()
+        self.deadlines: list[tuple[float, int, str]] = []
+        self.timer: asyncio.TimerHandle | None = None
         self.wake: asyncio.Future[None] | None = None
         self.stopped_by: str | None = None
         self.stopping = False
         self.fatal: BaseException | None = None
         self.fatal_in: str | None = None
         self.signal: int | None = None
-        for name, count in self.waiting.items():
-            if not count:
-                self._push(name)
+        self.ready = [self._key(name) for name, count in self.waiting.items() if not count]
+        heapq.heapify(self.ready)
+
+    def _key(self, name: str) -> tuple[int, int, float, int, str]:
+        task = self.tasks[name]
+        return (task.tier, -task.priority, -(task.expected_duration or 0.0), self.index[name], name)
 
     def _push(self, name: str) -> None:
-        task = self.tasks[name]
-        key = (task.tier, -task.priority, -(task.expected_duration or 0.0), self.index[name])
-        heapq.heappush(self.ready, (*key, name))
+        heapq.heappush(self.ready, self._key(name))
 
     def wake_up(self) -> None:
         if self.wake is not None and not self.wake.done():
@@ -286,6 +289,8 @@ class _Run:
                     await self.wake
         finally:
             self.stopping = True
+            if self.timer is not None:
+                self.timer.cancel()
             await self._cancel_running()
             self._drain()
             self._settle_unstarted()
@@ -294,7 +299,7 @@ class _Run:
         # Declaration order: with two failures at once, fail-fast names the
         # same one on every run.
         finished, self.finished = self.finished, []
-        if len(finished) > 1:
+        if len(finished) > 1 and any(t.status is not TaskStatus.COMPLETED for t in finished):
             finished.sort(key=lambda t: self.index[t.name])
         for task in finished:
             self._finished(task)
@@ -319,13 +324,18 @@ class _Run:
             self.running[task.name] = job
 
     async def _run_one(self, task: ToolTask, slot: int) -> None:
-        timer = None
         if task.timeout is not None:
-            timer = self.loop.call_later(task.timeout, self._expire, task.name)
+            self._watch(task.name, task.timeout)
         begin = time.perf_counter()
         try:
-            outcome = outcome_of(await call(task.func, task.kwargs, task.pool))
-            if task.name in self.expired:
+            func = task.func
+            code = getattr(func, "__code__", None)
+            if code is not None and code.co_flags & CO_COROUTINE:
+                value = await func(**task.kwargs)
+            else:
+                value = await call(func, task.kwargs, task.pool)
+            outcome = outcome_of(value)
+            if self.expired and task.name in self.expired:
                 outcome = self._timed_out(task)
         except asyncio.CancelledError:
             outcome = (
@@ -340,20 +350,33 @@ class _Run:
             if self.fatal is None:
                 self.fatal, self.fatal_in = exc, task.name
         end = time.perf_counter()
-        if timer is not None:
-            timer.cancel()
-        task._record(dataclasses.replace(outcome, duration=end - begin, start=begin - self.started,
-                                         end=end - self.started, slot=slot))  # fmt: skip
+        task._record(outcome.timed(begin - self.started, end - self.started, slot))
         del self.running[task.name]
         self.finished.append(task)
         self.executor._give_slot(slot)
         self.wake_up()
 
-    def _expire(self, name: str) -> None:
-        job = self.running.get(name)
-        if job is not None:
-            self.expired.add(name)
-            job.cancel()
+    def _watch(self, name: str, timeout: float) -> None:
+        """One timer for the whole run, armed for the earliest deadline: a
+        finished task's deadline is dropped when it comes up."""
+        deadline = self.loop.time() + timeout
+        heapq.heappush(self.deadlines, (deadline, self.index[name], name))
+        if self.timer is None or deadline < self.timer.when():
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = self.loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        assert self.timer is not None
+        due, self.timer = self.timer.when(), None
+        while self.deadlines and self.deadlines[0][0] <= due:
+            name = heapq.heappop(self.deadlines)[-1]
+            job = self.running.get(name)
+            if job is not None:
+                self.expired.add(name)
+                job.cancel()
+        if self.deadlines:
+            self.timer = self.loop.call_at(self.deadlines[0][0], self._expire)
 
     def _timed_out(self, task: ToolTask) -> Outcome:
         return Outcome(ResultStatus.TIMEOUT, error=f"timed out after {task.timeout:g}s")

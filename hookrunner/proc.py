@@ -287,7 +287,8 @@ async def _uncancellable(coro: object) -> None:
 async def call(func: Callable[..., Any], kwargs: Mapping[str, Any], pool: str = "thread") -> Any:
     """Call a task function: await a coroutine function; run a plain one in a
     worker thread (``pool="thread"``) or a worker process (``"process"``)."""
-    if inspect.iscoroutinefunction(func):
+    code = getattr(func, "__code__", None)  # the common case, without inspect's unwrapping
+    if (code.co_flags & inspect.CO_COROUTINE) if code else inspect.iscoroutinefunction(func):
         return await func(**kwargs)
     if pool == "process":
         return await call_in_process(func, kwargs)

@@ -11,7 +11,8 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 Result = dict[str, Any]
 TaskFunc = Callable[..., Any]
@@ -103,14 +104,14 @@ class ToolTask:
         self.duration = outcome.duration if outcome.start is not None else None
 
 
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 _CORE = frozenset(("status", "output", "error", "exit_code", "duration", "start", "end", "slot"))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How one task ended. ``start``/``end`` (seconds since the run began) and
-    ``slot`` are set only for a task that ran; ``extra`` holds the other keys
-    its function returned."""
+class Outcome(NamedTuple):
+    """How one task ended (immutable). ``start``/``end`` (seconds since the
+    run began) and ``slot`` are set only for a task that ran; ``extra`` holds
+    the other keys its function returned."""
 
     status: ResultStatus
     output: Any = ""
@@ -120,16 +121,26 @@ class Outcome:
     start: float | None = None
     end: float | None = None
     slot: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = _NO_EXTRA
+
+    def timed(self, start: float, end: float, slot: int) -> Outcome:
+        """This outcome of a task that ran from ``start`` to ``end`` on ``slot``."""
+        return Outcome(self.status, self.output, self.error, self.exit_code, end - start,
+                       start, end, slot, self.extra)  # fmt: skip
 
     def as_result(self) -> Result:
         """The design document's result mapping."""
         result: Result = {"status": self.status.value, "output": self.output,
                           "error": self.error, "exit_code": self.exit_code,
-                          "duration": self.duration, **self.extra}  # fmt: skip
+                          "duration": self.duration}  # fmt: skip
+        if self.extra:
+            result.update(self.extra)
         if self.start is not None:
             result.update(start=self.start, end=self.end, slot=self.slot)
         return result
+
+
+_SUCCESS = Outcome(ResultStatus.SUCCESS, "", None, 0)
 
 
 def check_timeout(value: object, what: str = "timeout") -> None:
@@ -172,7 +183,9 @@ def outcome_of(value: Any) -> Outcome:
     a non-zero ``exit_code``; a ``status`` that is not one of the five fails.
     Anything else is the output of a success.
     """
-    if not isinstance(value, Mapping):
+    if value is None:
+        return _SUCCESS
+    if type(value) is not dict and not isinstance(value, Mapping):
         return Outcome(ResultStatus.SUCCESS, "" if value is None else value, None, 0)
     error = value.get("error")
     raw = value.get("status")
