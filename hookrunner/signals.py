@@ -84,7 +84,13 @@ def listening(loop: asyncio.AbstractEventLoop, listener: Listener) -> Iterator[b
         with contextlib.suppress(Exception):
             stale.restore()
     if _installed is None:
-        _installed = _Installation(loop)
+        try:
+            _installed = _Installation(loop)
+        except (NotImplementedError, RuntimeError, ValueError):
+            # A loop without signal support: runs are still cancelled by
+            # their caller, just not by a signal.
+            yield False
+            return
     installation = _installed
     key = installation.next_id
     installation.next_id += 1
