@@ -28,7 +28,6 @@ from inspect import CO_COROUTINE
 from hookrunner import graph, signals
 from hookrunner.proc import call
 from hookrunner.tasks import (
-    RESULT_STATUSES,
     ExecutionStatistics,
     Outcome,
     Result,
@@ -167,38 +166,10 @@ class ParallelExecutor:
     # -- statistics ---------------------------------------------------------
 
     def get_statistics(self) -> ExecutionStatistics:
-        counts = dict.fromkeys(RESULT_STATUSES, 0)
-        durations: dict[str, float] = {}
-        for task in self._tasks:
-            outcome = task.outcome
-            counts[outcome.status.value if outcome else "skipped"] += 1
-            if outcome is not None and outcome.start is not None:
-                durations[task.name] = outcome.duration
-        task_time = sum(durations.values())
-        wall = self._wall_time
-        return ExecutionStatistics(
-            total_tasks=len(self._tasks),
-            counts=counts,
-            wall_time=wall,
-            task_time=task_time,
-            speedup=task_time / wall if wall > 0 else 0.0,
-            durations=durations,
-        )
+        return ExecutionStatistics.of(self._tasks, self._wall_time)
 
     def _log_statistics(self) -> None:
-        # logging is imported only when asked for: a hook pays for every import.
-        import logging
-
-        logger = logging.getLogger("hookrunner")
-        stats = self.get_statistics()
-        counts = ", ".join(f"{n} {s}" for s, n in stats.counts.items() if n)
-        logger.info(
-            "%d tasks (%s) in %.3fs; task time %.3fs; speedup %.2fx",
-            stats.total_tasks, counts or "none", stats.wall_time, stats.task_time,
-            stats.speedup,
-        )  # fmt: skip
-        for name, duration in stats.durations.items():
-            logger.info("  %s: %.3fs", name, duration)
+        self.get_statistics().log()
 
 
 class _Run:

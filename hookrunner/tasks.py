@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -164,8 +164,34 @@ class ExecutionStatistics:
     speedup: float
     durations: Mapping[str, float]
 
+    @classmethod
+    def of(cls, tasks: Sequence[ToolTask], wall: float) -> ExecutionStatistics:
+        counts = dict.fromkeys(RESULT_STATUSES, 0)
+        durations: dict[str, float] = {}
+        for task in tasks:
+            outcome = task.outcome
+            counts[outcome.status.value if outcome else "skipped"] += 1
+            if outcome is not None and outcome.start is not None:
+                durations[task.name] = outcome.duration
+        task_time = sum(durations.values())
+        speedup = task_time / wall if wall > 0 else 0.0
+        return cls(len(tasks), counts, wall, task_time, speedup, durations)
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def log(self) -> None:
+        # logging is imported only when asked for: a hook pays for every import.
+        import logging
+
+        logger = logging.getLogger("hookrunner")
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts.items() if n)
+        logger.info(
+            "%d tasks (%s) in %.3fs; task time %.3fs; speedup %.2fx",
+            self.total_tasks, counts or "none", self.wall_time, self.task_time, self.speedup,
+        )  # fmt: skip
+        for name, duration in self.durations.items():
+            logger.info("  %s: %.3fs", name, duration)
 
 
 def describe(exc: BaseException) -> str:
