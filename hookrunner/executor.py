@@ -18,6 +18,7 @@ are made from it where a run hands results out (``ToolTask.result``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import heapq
 import signal
@@ -157,7 +158,8 @@ class ParallelExecutor:
             await run.guarded(nested)
         finally:
             self._runs.remove(run)
-            _inside_run.reset(token)
+            with contextlib.suppress(ValueError):  # closed from another context
+                _inside_run.reset(token)
             self._wall_time = time.perf_counter() - self._group_started
         if self.verbose:
             self._log_statistics()
@@ -224,23 +226,29 @@ class _Run:
             self.wake.set_result(None)
 
     async def guarded(self, nested: bool) -> None:
-        """Run; a signal cancels the run, then is raised once all is stopped."""
+        """Run; a signal cancels the run, then is raised once all is stopped
+        (in every run it reached: the first to raise ends the event loop)."""
         current = asyncio.current_task()
+        over = False
 
         def on_signal(signum: int) -> None:
-            if self.signal is None and current is not None:
+            # A signal that lands after the run ended must not cancel the caller.
+            if not over and self.signal is None and current is not None:
                 self.signal = signum
                 current.cancel()
 
-        try:
-            if nested or current is None:
-                await self.run()
-            else:
-                with signals.listening(self.loop, on_signal):
+        if nested or current is None:
+            await self.run()
+        else:
+            with signals.listening(self.loop, on_signal) as scope:
+                try:
                     await self.run()
-        except asyncio.CancelledError:
-            if self.signal is None:
-                raise
+                except asyncio.CancelledError:
+                    if self.signal is None:
+                        raise
+                over = True
+                if self.signal is not None and scope is not None:
+                    await scope.settled()
         if self.fatal is not None:
             raise self.fatal
         if self.signal == signal.SIGINT:

@@ -35,6 +35,8 @@ class _Installation:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.listeners: dict[int, Listener] = {}
+        self.stopping: set[int] = set()
+        self.waiters: list[asyncio.Future[None]] = []
         self.next_id = 0
         # The loop keeps its signal callbacks in a private table: it is the
         # only way to see (and so restore) a host's own add_signal_handler.
@@ -47,8 +49,20 @@ class _Installation:
             loop.add_signal_handler(sig, self.dispatch, sig)
 
     def dispatch(self, signum: int) -> None:
-        for listener in list(self.listeners.values()):
+        for key, listener in list(self.listeners.items()):
+            self.stopping.add(key)
             listener(signum)
+
+    def stopped(self, key: int) -> bool:
+        """``key`` has stopped; True when no run the signal reached is left."""
+        self.stopping.discard(key)
+        if self.stopping:
+            return False
+        for waiter in self.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiters.clear()
+        return True
 
     def restore(self) -> None:
         for sig in SIGNALS:
@@ -62,19 +76,37 @@ class _Installation:
         signal.set_wakeup_fd(self.wakeup_fd)
 
 
+class Scope:
+    """One run's registration."""
+
+    def __init__(self, installation: _Installation, key: int) -> None:
+        self._installation = installation
+        self._key = key
+
+    async def settled(self) -> None:
+        """Wait until every run the signal reached has stopped its work, so
+        that raising from here ends no other run half way."""
+        installation = self._installation
+        if installation.stopped(self._key):
+            return
+        waiter: asyncio.Future[None] = installation.loop.create_future()
+        installation.waiters.append(waiter)
+        await waiter
+
+
 _installed: _Installation | None = None
 
 
 @contextlib.contextmanager
-def listening(loop: asyncio.AbstractEventLoop, listener: Listener) -> Iterator[bool]:
+def listening(loop: asyncio.AbstractEventLoop, listener: Listener) -> Iterator[Scope | None]:
     """Pass SIGINT and SIGTERM to ``listener`` while the block runs.
 
-    Yields False (and does nothing) outside the main thread, where signals
-    cannot be handled.
+    Yields None (and does nothing) outside the main thread, where signals
+    cannot be handled, or on a loop without signal support.
     """
     global _installed
     if threading.current_thread() is not threading.main_thread():
-        yield False
+        yield None
         return
     if _installed is not None and _installed.loop is not loop:
         # Another loop left runs registered (it was stopped mid-run): its
@@ -87,18 +119,18 @@ def listening(loop: asyncio.AbstractEventLoop, listener: Listener) -> Iterator[b
         try:
             _installed = _Installation(loop)
         except (NotImplementedError, RuntimeError, ValueError):
-            # A loop without signal support: runs are still cancelled by
-            # their caller, just not by a signal.
-            yield False
+            # Runs are still cancelled by their caller, just not by a signal.
+            yield None
             return
     installation = _installed
     key = installation.next_id
     installation.next_id += 1
     installation.listeners[key] = listener
     try:
-        yield True
+        yield Scope(installation, key)
     finally:
         del installation.listeners[key]
+        installation.stopped(key)
         if not installation.listeners and _installed is installation:
             _installed = None
             installation.restore()

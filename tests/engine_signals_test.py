@@ -148,3 +148,36 @@ def test_a_host_python_handler_survives_and_sigterm_still_stops_a_run(tmp_path: 
     assert code == 0, output
     assert output.splitlines() == ["host handler ran True", "stopped 143", "handler back True"]
     assert wait_gone(pid)
+
+
+def test_ctrl_c_during_two_runs_under_one_gather_reaps_both(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.pid", tmp_path / "second.pid"
+    program = start(
+        """
+        def child(name, pidfile):
+            script = "sleep 1000 & echo $! > " + pidfile + "; wait"
+            return ToolTask(name, run_subprocess_async, kwargs={"cmd": ["sh", "-c", script]})
+
+        async def main():
+            await asyncio.gather(
+                ParallelExecutor().execute_parallel([child("a", sys.argv[1])]),
+                ParallelExecutor().execute_parallel([child("b", sys.argv[2])]),
+            )
+
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            print("interrupted")
+            sys.exit(130)
+        """,
+        str(first),
+        str(second),
+    )
+    asyncio.run(asyncio.wait_for(wait_for_file(first), 30))
+    asyncio.run(asyncio.wait_for(wait_for_file(second), 30))
+    pids = [read_pid(first), read_pid(second)]
+    program.send_signal(signal.SIGINT)
+    code, output = finish(program)
+    assert code == 130, output
+    assert "interrupted" in output.splitlines()
+    assert all(wait_gone(pid) for pid in pids)
