@@ -300,6 +300,9 @@ async def call(func: Callable[..., Any], kwargs: Mapping[str, Any], pool: str = 
 
 def _worker(conn: Any, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
     """The worker process: call ``func``, send back its value or exception."""
+    # A terminal's Ctrl-C reaches the whole process group; the parent decides
+    # (and kills this worker), as for the children run_process starts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         reply: tuple[bool, Any] = (True, func(**kwargs))
     except BaseException as exc:  # the caller re-raises it as the task's outcome
