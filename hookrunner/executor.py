@@ -18,7 +18,6 @@ are made from it where a run hands results out (``ToolTask.result``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import heapq
 import signal
@@ -36,7 +35,6 @@ from hookrunner.tasks import (
     TaskStatus,
     ToolTask,
     describe,
-    normalize_result,
     outcome_of,
 )
 
@@ -48,11 +46,14 @@ __all__ = [
     "ResultStatus",
     "TaskStatus",
     "ToolTask",
-    "normalize_result",
 ]
-# Set inside a run's tasks: a run started there is nested, and its outer run
-# (which owns the signal handling) cancels it.
-_inside_run: contextvars.ContextVar[bool] = contextvars.ContextVar("inside_run", default=False)
+
+# (executor, slot) inside a run's task: a run started there is nested (its outer
+# run owns the signals and cancels it) and, on the same executor, may use the
+# slot of the task waiting for it, so that shared slots never deadlock.
+_inside: contextvars.ContextVar[tuple[ParallelExecutor, int] | None] = contextvars.ContextVar(
+    "inside", default=None
+)
 
 
 class ParallelExecutor:
@@ -86,16 +87,9 @@ class ParallelExecutor:
 
     @staticmethod
     def _graph(tasks: Sequence[ToolTask], with_dependencies: bool = True) -> dict[str, list[str]]:
-        edges: dict[str, list[str]] = {}
-        for t in tasks:
-            if t.name in edges:
-                raise ValueError(f"duplicate task name: {t.name!r}")
-            edges[t.name] = (
-                list(dict.fromkeys([*t.depends_on, *t.after]))
-                if with_dependencies and (t.depends_on or t.after)
-                else []
-            )
-        return edges
+        if not with_dependencies:
+            return graph.build((t.name, ()) for t in tasks)
+        return graph.build((t.name, (*t.depends_on, *t.after)) for t in tasks)
 
     def get_execution_plan(self, tasks: Sequence[ToolTask]) -> list[list[str]]:
         """The dependency levels: each level depends only on earlier ones."""
@@ -151,15 +145,11 @@ class ParallelExecutor:
             self._tasks, self._group_started = [], started
         self._tasks.extend(tasks)
         run = _Run(self, tasks, edges, fail_fast, with_dependencies, started)
-        nested = _inside_run.get()
-        token = _inside_run.set(True)
         self._runs.append(run)
         try:
-            await run.guarded(nested)
+            await run.guarded(nested=_inside.get() is not None)
         finally:
             self._runs.remove(run)
-            with contextlib.suppress(ValueError):  # closed from another context
-                _inside_run.reset(token)
             self._wall_time = time.perf_counter() - self._group_started
         if self.verbose:
             self._log_statistics()
@@ -211,6 +201,9 @@ class _Run:
         self.fatal: BaseException | None = None
         self.fatal_in: str | None = None
         self.signal: int | None = None
+        inside = _inside.get()
+        self.lent = inside[1] if inside is not None and inside[0] is executor else None
+        self.lent_used = False
         self.ready = [self._key(name) for name, count in self.waiting.items() if not count]
         heapq.heapify(self.ready)
 
@@ -220,6 +213,19 @@ class _Run:
 
     def _push(self, name: str) -> None:
         heapq.heappush(self.ready, self._key(name))
+
+    def _take_slot(self) -> int | None:
+        if self.lent is not None and not self.lent_used:
+            self.lent_used = True
+            return self.lent
+        return self.executor._take_slot()
+
+    def _give_slot(self, slot: int) -> None:
+        if slot == self.lent and self.lent_used:
+            self.lent_used = False
+            self.wake_up()
+        else:
+            self.executor._give_slot(slot)
 
     def wake_up(self) -> None:
         if self.wake is not None and not self.wake.done():
@@ -286,7 +292,7 @@ class _Run:
     def _start_ready(self) -> None:
         executor = self.executor
         while self.ready and not self.stopping:
-            slot = executor._take_slot()
+            slot = self._take_slot()
             if slot is None:
                 return
             task = self.tasks[heapq.heappop(self.ready)[-1]]
@@ -295,7 +301,7 @@ class _Run:
                 if executor.on_start is not None:
                     executor.on_start(task, slot)
             except Exception as exc:
-                executor._give_slot(slot)
+                self._give_slot(slot)
                 task._record(Outcome(ResultStatus.FAILED, error=f"on_start: {describe(exc)}"))
                 self.finished.append(task)
                 continue
@@ -303,6 +309,7 @@ class _Run:
             self.running[task.name] = job
 
     async def _run_one(self, task: ToolTask, slot: int) -> None:
+        _inside.set((self.executor, slot))
         if task.timeout is not None:
             self._watch(task.name, task.timeout)
         begin = time.perf_counter()
@@ -332,7 +339,7 @@ class _Run:
         task._record(outcome.timed(begin - self.started, end - self.started, slot))
         del self.running[task.name]
         self.finished.append(task)
-        self.executor._give_slot(slot)
+        self._give_slot(slot)
         self.wake_up()
 
     def _watch(self, name: str, timeout: float) -> None:

@@ -39,6 +39,17 @@ class MissingDependencyError(ValueError):
         super().__init__(f"task {task!r} depends on unknown task {missing!r}")
 
 
+def build(entries: Iterable[tuple[str, Sequence[str]]]) -> dict[str, list[str]]:
+    """A graph from (name, names it waits for) pairs; a name given twice is a
+    ``ValueError``, a name waited for twice counts once."""
+    edges: dict[str, list[str]] = {}
+    for name, deps in entries:
+        if name in edges:
+            raise ValueError(f"duplicate task name: {name!r}")
+        edges[name] = list(dict.fromkeys(deps)) if deps else []
+    return edges
+
+
 def _order(graph: Graph) -> list[str]:
     """The tasks in dependency order (Kahn); raise on a missing name or a cycle."""
     waiting: dict[str, int] = {}

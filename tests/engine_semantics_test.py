@@ -307,3 +307,16 @@ def test_any_value_of_a_plain_function(tmp_path: Path) -> None:
 
     results = run([ToolTask("add", add, kwargs={"a": 2, "b": 3})])
     assert results["add"]["output"] == "5"
+
+
+def test_a_nested_run_on_the_same_executor_uses_its_callers_slot() -> None:
+    rec = Recorder()
+    executor = ParallelExecutor(max_concurrency=1)
+
+    async def outer() -> Result:
+        inner = await executor.execute_parallel([rec.task("i1", 0.01), rec.task("i2", 0.01)])
+        return {"output": ",".join(r["status"] for r in inner.values())}
+
+    results = run([ToolTask("outer", outer)], executor=executor)
+    assert results["outer"]["output"] == "success,success"
+    assert rec.peak == 1

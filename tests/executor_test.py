@@ -24,7 +24,8 @@ from hookrunner import (
     run_subprocess_async,
 )
 from hookrunner.errors import MissingDependencyError
-from hookrunner.executor import Result, normalize_result
+from hookrunner.executor import Result
+from hookrunner.tasks import normalize_result
 from tests.proc_test import (
     STUBBORN,
     ignoring_sigterm,
