@@ -7,14 +7,17 @@ The engine stands alone as a library::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CircularDependencyError",
     "ExecutionStatistics",
+    "MissingDependencyError",
+    "Outcome",
     "ParallelExecutor",
+    "ResultStatus",
     "TaskStatus",
     "ToolTask",
     "__version__",
@@ -31,8 +34,11 @@ __all__ = [
 # asyncio with it) only when the library API is asked for keeps a hook's
 # start-up cost to what the run uses.
 _HOMES = {
-    "CircularDependencyError": "hookrunner.errors",
+    "CircularDependencyError": "hookrunner.engine.graph",
     "ExecutionStatistics": "hookrunner.engine.executor",
+    "MissingDependencyError": "hookrunner.engine.graph",
+    "Outcome": "hookrunner.engine.executor",
+    "ResultStatus": "hookrunner.engine.executor",
     "ParallelExecutor": "hookrunner.engine.executor",
     "TaskStatus": "hookrunner.engine.executor",
     "ToolTask": "hookrunner.engine.executor",
@@ -48,10 +54,13 @@ _HOMES = {
 if TYPE_CHECKING:
     from hookrunner.engine.executor import (
         ExecutionStatistics,
+        Outcome,
         ParallelExecutor,
+        ResultStatus,
         TaskStatus,
         ToolTask,
     )
+    from hookrunner.engine.graph import CircularDependencyError, MissingDependencyError
     from hookrunner.engine.helpers import (
         format_code_async,
         git_diff_async,
@@ -61,18 +70,18 @@ if TYPE_CHECKING:
         run_subprocess_async,
         run_tests_async,
     )
-    from hookrunner.errors import CircularDependencyError
+else:
+    # Hidden from type checkers, so a misspelled name fails `mypy --strict`
+    # instead of being typed Any.
+    def __getattr__(name: str) -> object:
+        home = _HOMES.get(name)
+        if home is None:
+            raise AttributeError(f"module 'hookrunner' has no attribute {name!r}")
+        import importlib
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'hookrunner' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(home), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# The engine's graph errors live with the graph (the engine imports nothing
+# from the command line); they are re-exported here for existing imports.
+from hookrunner.engine.graph import CircularDependencyError as CircularDependencyError
+from hookrunner.engine.graph import MissingDependencyError as MissingDependencyError
+
 
 class HookrunnerError(Exception):
     """A problem with the user's input or environment: one line, exit code 2."""
@@ -16,20 +21,3 @@ class ConfigError(HookrunnerError):
         self.message = message
         location = f"{file}: {key}: " if key else f"{file}: "
         super().__init__(location + message)
-
-
-class CircularDependencyError(ValueError):
-    """The task graph has a cycle; the message shows it as ``a -> b -> a``."""
-
-    def __init__(self, cycle: list[str]) -> None:
-        self.cycle = cycle
-        super().__init__("circular dependency: " + " -> ".join(cycle))
-
-
-class MissingDependencyError(ValueError):
-    """A task depends on a task that does not exist."""
-
-    def __init__(self, task: str, missing: str) -> None:
-        self.task = task
-        self.missing = missing
-        super().__init__(f"task {task!r} depends on unknown task {missing!r}")

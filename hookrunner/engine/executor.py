@@ -10,112 +10,55 @@ order (the task runs after the other finishes, whatever its outcome).
 Under fail-fast the first failure cancels every running task and nothing
 new starts. Cancellation, a timeout, Ctrl-C and SIGTERM all end the same way:
 each task's child processes are stopped and reaped before we return or raise.
+
+A task ends with one :class:`~hookrunner.engine.tasks.Outcome`; the result dicts
+are made from it where a run hands results out (``ToolTask.result``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
+import contextvars
 import heapq
 import signal
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from collections.abc import Callable, Sequence
+from inspect import CO_COROUTINE
 
-from hookrunner.engine import graph
+from hookrunner.engine import graph, signals
+from hookrunner.engine.process import call
+from hookrunner.engine.tasks import (
+    ExecutionStatistics,
+    Outcome,
+    Result,
+    ResultStatus,
+    TaskStatus,
+    ToolTask,
+    describe,
+    outcome_of,
+)
 
-Result = dict[str, Any]
-TaskFunc = Callable[..., Awaitable[Any]]
+__all__ = [
+    "ExecutionStatistics",
+    "Outcome",
+    "ParallelExecutor",
+    "Result",
+    "ResultStatus",
+    "TaskStatus",
+    "ToolTask",
+]
 
-RESULT_STATUSES = ("success", "failed", "timeout", "cancelled", "skipped")
-
-
-class TaskStatus(Enum):
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    SKIPPED = "skipped"
-
-
-_STATUS_OF_RESULT = {
-    "success": TaskStatus.COMPLETED,
-    "failed": TaskStatus.FAILED,
-    "timeout": TaskStatus.FAILED,
-    "cancelled": TaskStatus.CANCELLED,
-    "skipped": TaskStatus.SKIPPED,
-}
-
-
-@dataclass(eq=False)
-class ToolTask:
-    """One unit of work: ``await func(**kwargs)`` returning a result mapping."""
-
-    name: str
-    func: TaskFunc
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    depends_on: list[str] = field(default_factory=list)
-    priority: int = 0
-    timeout: float | None = 300
-    after: list[str] = field(default_factory=list)
-    tier: int = 0
-    expected_duration: float | None = None
-
-    status: TaskStatus = TaskStatus.PENDING
-    result: Result | None = None
-    error: str | None = None
-    duration: float | None = None
-
-
-@dataclass(frozen=True)
-class ExecutionStatistics:
-    """What the last run did. Also readable as a mapping (``stats["speedup"]``)."""
-
-    total_tasks: int
-    counts: Mapping[str, int]
-    wall_time: float
-    task_time: float
-    speedup: float
-    durations: Mapping[str, float]
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def normalize_result(value: Any) -> Result:
-    """Turn what a task function returned into a result mapping.
-
-    A mapping keeps its keys; without ``status`` it succeeds unless it carries
-    a non-zero ``exit_code``. Anything else is the output of a success.
-    """
-    if isinstance(value, Mapping):
-        result = dict(value)
-        if result.get("status") not in RESULT_STATUSES:
-            code = result.get("exit_code", 0)
-            result["status"] = "success" if code in (0, None) else "failed"
-    else:
-        result = {"status": "success", "output": "" if value is None else value}
-    result.setdefault("output", "")
-    result.setdefault("error", None)
-    result.setdefault("exit_code", 0 if result["status"] == "success" else None)
-    return result
-
-
-def _result(status: str, error: str | None = None, **extra: Any) -> Result:
-    return {"status": status, "output": "", "error": error, "exit_code": None,
-            "duration": 0.0, **extra}  # fmt: skip
+# (executor, slot) inside a run's task: a run started there is nested (its outer
+# run owns the signals and cancels it) and, on the same executor, may use the
+# slot of the task waiting for it, so that shared slots never deadlock.
+_inside: contextvars.ContextVar[tuple[ParallelExecutor, int] | None] = contextvars.ContextVar(
+    "inside", default=None
+)
 
 
 class ParallelExecutor:
-    """Runs :class:`ToolTask` objects concurrently, at most ``max_concurrency`` at once."""
+    """Runs :class:`ToolTask` objects concurrently, at most ``max_concurrency`` at
+    once, across every run of this executor."""
 
     def __init__(
         self,
@@ -125,6 +68,8 @@ class ParallelExecutor:
         on_start: Callable[[ToolTask, int], None] | None = None,
         on_finish: Callable[[ToolTask], None] | None = None,
     ) -> None:
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise TypeError(f"max_concurrency must be an int, got {max_concurrency!r}")
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self.max_concurrency = max_concurrency
@@ -133,19 +78,18 @@ class ParallelExecutor:
         self.on_finish = on_finish
         self._tasks: list[ToolTask] = []
         self._wall_time = 0.0
-        self._signal: int | None = None
+        self._group_started = 0.0
+        self._runs: list[_Run] = []
+        self._free: list[int] = []
+        self._next_slot = 0
 
     # -- planning -----------------------------------------------------------
 
     @staticmethod
     def _graph(tasks: Sequence[ToolTask], with_dependencies: bool = True) -> dict[str, list[str]]:
-        names = [t.name for t in tasks]
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise ValueError(f"duplicate task name: {dup!r}")
         if not with_dependencies:
-            return {t.name: [] for t in tasks}
-        return {t.name: list(dict.fromkeys([*t.depends_on, *t.after])) for t in tasks}
+            return graph.build((t.name, ()) for t in tasks)
+        return graph.build((t.name, (*t.depends_on, *t.after)) for t in tasks)
 
     def get_execution_plan(self, tasks: Sequence[ToolTask]) -> list[list[str]]:
         """The dependency levels: each level depends only on earlier ones."""
@@ -155,6 +99,22 @@ class ParallelExecutor:
         """The longest chain by ``expected_duration`` (the wall-time lower bound)."""
         durations = {t.name: t.expected_duration or 0.0 for t in tasks}
         return graph.critical_path(self._graph(tasks), durations)
+
+    # -- slots, shared by concurrent runs -------------------------------------
+
+    def _take_slot(self) -> int | None:
+        if self._free:
+            return heapq.heappop(self._free)
+        if self._next_slot < self.max_concurrency:
+            self._next_slot += 1
+            return self._next_slot - 1
+        return None
+
+    def _give_slot(self, slot: int) -> None:
+        heapq.heappush(self._free, slot)
+        for run in self._runs:
+            if run.ready:
+                run.wake_up()
 
     # -- running ------------------------------------------------------------
 
@@ -173,237 +133,305 @@ class ParallelExecutor:
     async def _execute(
         self, tasks: Sequence[ToolTask], fail_fast: bool, with_dependencies: bool
     ) -> dict[str, Result]:
+        tasks = list(tasks)
         edges = self._graph(tasks, with_dependencies)
-        graph.validate(edges)
-        self._tasks = list(tasks)
+        if with_dependencies:
+            graph.validate(edges)
         for task in tasks:
-            task.status, task.result, task.error, task.duration = (
-                TaskStatus.PENDING, None, None, None)  # fmt: skip
-        self._signal = None
+            task.status, task.result, task.error, task.duration, task.outcome = (
+                TaskStatus.PENDING, None, None, None, None)  # fmt: skip
         started = time.perf_counter()
+        if not self._runs:
+            self._tasks, self._group_started = [], started
+        self._tasks.extend(tasks)
+        run = _Run(self, tasks, edges, fail_fast, with_dependencies, started)
+        self._runs.append(run)
         try:
-            with self._signals_cancel():
-                await _Run(self, tasks, edges, fail_fast, with_dependencies, started).run()
-        except asyncio.CancelledError:
-            if self._signal is None:
-                raise
+            await run.guarded(nested=_inside.get() is not None)
         finally:
-            self._wall_time = time.perf_counter() - started
-        if self._signal == signal.SIGINT:
-            raise KeyboardInterrupt
-        if self._signal is not None:
-            raise SystemExit(128 + self._signal)
+            self._runs.remove(run)
+            self._wall_time = time.perf_counter() - self._group_started
         if self.verbose:
             self._log_statistics()
-        return {t.name: t.result or _result("skipped") for t in tasks}
-
-    @contextlib.contextmanager
-    def _signals_cancel(self) -> Iterator[None]:
-        """While running in the main thread, turn SIGINT and SIGTERM into a
-        cancellation of the run, so every child is stopped and reaped first."""
-        loop = asyncio.get_running_loop()
-        current = asyncio.current_task()
-        if current is None or threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        active = True
-
-        def handler(signum: int) -> None:
-            # A signal that lands after the run ended must not cancel the caller.
-            if active and self._signal is None:
-                self._signal = signum
-                current.cancel()
-
-        for sig in saved:
-            loop.add_signal_handler(sig, handler, sig)
-        try:
-            yield
-        finally:
-            active = False
-            for sig, previous in saved.items():
-                loop.remove_signal_handler(sig)
-                # None: a handler installed outside Python, which we cannot put back.
-                if previous is not None:
-                    signal.signal(sig, previous)
+        return {t.name: t.result or {} for t in tasks}
 
     # -- statistics ---------------------------------------------------------
 
     def get_statistics(self) -> ExecutionStatistics:
-        counts = dict.fromkeys(RESULT_STATUSES, 0)
-        durations: dict[str, float] = {}
-        for task in self._tasks:
-            status = (task.result or {}).get("status", "skipped")
-            counts[status] = counts.get(status, 0) + 1
-            if task.duration is not None:
-                durations[task.name] = task.duration
-        task_time = sum(durations.values())
-        wall = self._wall_time
-        return ExecutionStatistics(
-            total_tasks=len(self._tasks),
-            counts=counts,
-            wall_time=wall,
-            task_time=task_time,
-            speedup=task_time / wall if wall > 0 else 0.0,
-            durations=durations,
-        )
+        return ExecutionStatistics.of(self._tasks, self._wall_time)
 
     def _log_statistics(self) -> None:
-        # logging is imported only when asked for: a hook pays for every import.
-        import logging
-
-        logger = logging.getLogger("hookrunner")
-        stats = self.get_statistics()
-        counts = ", ".join(f"{n} {s}" for s, n in stats.counts.items() if n)
-        logger.info(
-            "%d tasks (%s) in %.3fs; task time %.3fs; speedup %.2fx",
-            stats.total_tasks, counts or "none", stats.wall_time, stats.task_time,
-            stats.speedup,
-        )  # fmt: skip
-        for name, duration in stats.durations.items():
-            logger.info("  %s: %.3fs", name, duration)
+        self.get_statistics().log()
 
 
 class _Run:
-    """The state of one execution: the ready heap, free slots, running tasks."""
+    """The state of one execution: the ready heap, running jobs, finished ones."""
 
     def __init__(
         self,
         executor: ParallelExecutor,
-        tasks: Sequence[ToolTask],
+        tasks: list[ToolTask],
         edges: dict[str, list[str]],
         fail_fast: bool,
         with_dependencies: bool,
         started: float,
     ) -> None:
         self.executor = executor
+        self.loop = asyncio.get_running_loop()
         self.tasks = {t.name: t for t in tasks}
         self.index = {t.name: i for i, t in enumerate(tasks)}
         self.fail_fast = fail_fast
         self.started = started
-        self.waiting = {name: set(deps) for name, deps in edges.items()}
-        self.waiters = graph.dependents(edges)
+        self.waiting = {name: len(deps) for name, deps in edges.items()}
+        self.waiters = graph.dependents(edges) if with_dependencies else {}
         self.hard = (
-            graph.dependents({t.name: t.depends_on for t in tasks}) if with_dependencies else {}
+            graph.dependents({t.name: list(dict.fromkeys(t.depends_on)) for t in tasks})
+            if with_dependencies
+            else {}
         )
         self.ready: list[tuple[int, int, float, int, str]] = []
-        # More slots than tasks are never used; a huge limit (`jobs` or `-j`
-        # are only bounded below) must not become a huge list.
-        self.free = list(range(min(executor.max_concurrency, len(tasks))))
-        self.running: dict[asyncio.Task[None], ToolTask] = {}
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.finished: list[ToolTask] = []
+        self.expired: set[str] = set()
+        self.deadlines: list[tuple[float, int, str]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.wake: asyncio.Future[None] | None = None
         self.stopped_by: str | None = None
-        for name, deps in self.waiting.items():
-            if not deps:
-                self._push(name)
+        self.stopping = False
+        self.fatal: BaseException | None = None
+        self.fatal_in: str | None = None
+        self.signal: int | None = None
+        inside = _inside.get()
+        self.lent = inside[1] if inside is not None and inside[0] is executor else None
+        self.lent_used = False
+        self.ready = [self._key(name) for name, count in self.waiting.items() if not count]
+        heapq.heapify(self.ready)
+
+    def _key(self, name: str) -> tuple[int, int, float, int, str]:
+        task = self.tasks[name]
+        return (task.tier, -task.priority, -(task.expected_duration or 0.0), self.index[name], name)
 
     def _push(self, name: str) -> None:
-        task = self.tasks[name]
-        key = (task.tier, -task.priority, -(task.expected_duration or 0.0), self.index[name])
-        heapq.heappush(self.ready, (*key, name))
+        heapq.heappush(self.ready, self._key(name))
+
+    def _take_slot(self) -> int | None:
+        if self.lent is not None and not self.lent_used:
+            self.lent_used = True
+            return self.lent
+        return self.executor._take_slot()
+
+    def _give_slot(self, slot: int) -> None:
+        if slot == self.lent and self.lent_used:
+            self.lent_used = False
+            self.wake_up()
+        else:
+            self.executor._give_slot(slot)
+
+    def wake_up(self) -> None:
+        if self.wake is not None and not self.wake.done():
+            self.wake.set_result(None)
+
+    async def guarded(self, nested: bool) -> None:
+        """Run; a signal cancels the run, then is raised once all is stopped
+        (in every run it reached: the first to raise ends the event loop)."""
+        current = asyncio.current_task()
+        over = False
+
+        def on_signal(signum: int) -> None:
+            # A signal that lands after the run ended must not cancel the caller.
+            if not over and self.signal is None and current is not None:
+                self.signal = signum
+                current.cancel()
+
+        if nested or current is None:
+            await self.run()
+        else:
+            with signals.listening(self.loop, on_signal) as scope:
+                try:
+                    await self.run()
+                except asyncio.CancelledError:
+                    if self.signal is None:
+                        raise
+                over = True
+                if self.signal is not None and scope is not None:
+                    await scope.settled()
+        if self.fatal is not None:
+            raise self.fatal
+        if self.signal == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.signal is not None:
+            raise SystemExit(128 + self.signal)
 
     async def run(self) -> None:
         try:
             while True:
+                self._drain()
                 self._start_ready()
-                if not self.running or self.stopped_by is not None:
+                if self.stopping or not (self.running or self.ready or self.finished):
                     break
-                done, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
-                # Declaration order: with two failures at once, fail-fast
-                # names the same one on every run.
-                for finished in sorted(done, key=lambda job: self.index[self.running[job].name]):
-                    self._finished(self.running.pop(finished))
+                if not self.finished:
+                    self.wake = self.loop.create_future()
+                    await self.wake
         finally:
+            self.stopping = True
+            if self.timer is not None:
+                self.timer.cancel()
             await self._cancel_running()
+            self._drain()
             self._settle_unstarted()
 
+    def _drain(self) -> None:
+        # Declaration order: with two failures at once, fail-fast names the
+        # same one on every run.
+        finished, self.finished = self.finished, []
+        if len(finished) > 1 and any(t.status is not TaskStatus.COMPLETED for t in finished):
+            finished.sort(key=lambda t: self.index[t.name])
+        for task in finished:
+            self._finished(task)
+
     def _start_ready(self) -> None:
-        while self.ready and self.free and self.stopped_by is None:
-            name = heapq.heappop(self.ready)[-1]
-            slot = heapq.heappop(self.free)
-            task = self.tasks[name]
+        executor = self.executor
+        while self.ready and not self.stopping:
+            slot = self._take_slot()
+            if slot is None:
+                return
+            task = self.tasks[heapq.heappop(self.ready)[-1]]
             task.status = TaskStatus.RUNNING
-            if self.executor.on_start is not None:
-                self.executor.on_start(task, slot)
-            job = asyncio.ensure_future(self._run_one(task, slot))
-            self.running[job] = task
+            try:
+                if executor.on_start is not None:
+                    executor.on_start(task, slot)
+            except Exception as exc:
+                self._give_slot(slot)
+                task._record(Outcome(ResultStatus.FAILED, error=f"on_start: {describe(exc)}"))
+                self.finished.append(task)
+                continue
+            job = self.loop.create_task(self._run_one(task, slot))
+            self.running[task.name] = job
 
     async def _run_one(self, task: ToolTask, slot: int) -> None:
+        _inside.set((self.executor, slot))
+        if task.timeout is not None:
+            self._watch(task.name, task.timeout)
         begin = time.perf_counter()
         try:
-            awaitable = task.func(**task.kwargs)
-            if task.timeout:
-                value = await asyncio.wait_for(awaitable, task.timeout)
+            func = task.func
+            code = getattr(func, "__code__", None)
+            if code is not None and code.co_flags & CO_COROUTINE:
+                value = await func(**task.kwargs)
             else:
-                value = await awaitable
-            result = normalize_result(value)
-        except asyncio.TimeoutError:
-            result = _result("timeout", f"timed out after {task.timeout:g}s")
+                value = await call(func, task.kwargs, task.pool)
+            outcome = outcome_of(value)
+            if self.expired and task.name in self.expired:
+                outcome = self._timed_out(task)
         except asyncio.CancelledError:
-            result = _result("cancelled", self._cancel_reason())
+            outcome = (
+                self._timed_out(task)
+                if task.name in self.expired
+                else Outcome(ResultStatus.CANCELLED, error=self._cancel_reason())
+            )
         except Exception as exc:
-            result = _result("failed", f"{type(exc).__name__}: {exc}")
+            outcome = Outcome(ResultStatus.FAILED, error=describe(exc))
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: stop the run
+            outcome = Outcome(ResultStatus.FAILED, error=describe(exc))
+            if self.fatal is None:
+                self.fatal, self.fatal_in = exc, task.name
         end = time.perf_counter()
-        task.duration = end - begin
-        result.update(
-            duration=task.duration,
-            start=begin - self.started,
-            end=end - self.started,
-            slot=slot,
-        )
-        task.result = result
-        task.error = result.get("error") if result["status"] != "success" else None
-        task.status = _STATUS_OF_RESULT[result["status"]]
-        heapq.heappush(self.free, slot)
+        task._record(outcome.timed(begin - self.started, end - self.started, slot))
+        del self.running[task.name]
+        self.finished.append(task)
+        self._give_slot(slot)
+        self.wake_up()
+
+    def _watch(self, name: str, timeout: float) -> None:
+        """One timer for the whole run, armed for the earliest deadline: a
+        finished task's deadline is dropped when it comes up."""
+        deadline = self.loop.time() + timeout
+        heapq.heappush(self.deadlines, (deadline, self.index[name], name))
+        if self.timer is None or deadline < self.timer.when():
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = self.loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        assert self.timer is not None
+        due, self.timer = self.timer.when(), None
+        while self.deadlines and self.deadlines[0][0] <= due:
+            name = heapq.heappop(self.deadlines)[-1]
+            job = self.running.get(name)
+            if job is not None:
+                self.expired.add(name)
+                job.cancel()
+        if self.deadlines:
+            self.timer = self.loop.call_at(self.deadlines[0][0], self._expire)
+
+    def _timed_out(self, task: ToolTask) -> Outcome:
+        return Outcome(ResultStatus.TIMEOUT, error=f"timed out after {task.timeout:g}s")
 
     def _cancel_reason(self) -> str:
+        if self.fatal is not None:
+            return f"stopped: {self.fatal_in} raised {type(self.fatal).__name__}"
         return f"fail-fast: {self.stopped_by} failed" if self.stopped_by else "interrupted"
 
     def _finished(self, task: ToolTask) -> None:
-        assert task.result is not None
-        status = task.result["status"]
-        if self.executor.on_finish is not None:
-            self.executor.on_finish(task)
-        if status in ("failed", "timeout"):
-            if self.fail_fast:
+        assert task.outcome is not None
+        status = task.outcome.status
+        self._notify(task)
+        if self.stopping:  # what has not ended is settled once all is stopped
+            return
+        if status is not ResultStatus.SUCCESS:
+            if status in (ResultStatus.FAILED, ResultStatus.TIMEOUT) and self.fail_fast:
                 if self.stopped_by is None:
                     self.stopped_by = task.name
+                self.stopping = True
                 return
-            skipped = [
-                name
-                for name in graph.closure([task.name], self.hard)
-                if self.tasks[name].result is None
-            ]
-            for name in skipped:
-                self.waiting.pop(name, None)
-                self._settle(self.tasks[name], _result("skipped", f"dependency {task.name} failed"))
-            for name in skipped:
-                self._release(name)
+            self._skip_dependents(task.name)
+        if self.fatal is not None:
+            self.stopping = True
         self._release(task.name)
+
+    def _notify(self, task: ToolTask) -> None:
+        try:
+            if self.executor.on_finish is not None:
+                self.executor.on_finish(task)
+        except Exception as exc:
+            # The host's callback failed: stop, clean up, then raise it.
+            if self.fatal is None:
+                self.fatal, self.fatal_in = exc, task.name
+            self.stopping = True
+
+    def _skip_dependents(self, name: str) -> None:
+        """Everything that ``depends_on`` ``name``, directly or not, is skipped."""
+        if not self.hard.get(name):
+            return
+        reason = f"dependency {name} {self.tasks[name].status.value}"
+        skipped = [n for n in graph.closure([name], self.hard) if self.tasks[n].outcome is None]
+        for other in skipped:
+            self.waiting.pop(other, None)
+            self._settle(self.tasks[other], reason)
+        for other in skipped:
+            self._release(other)
 
     def _release(self, name: str) -> None:
         """``name`` is over: whoever waits only for it becomes ready."""
-        for waiter in self.waiters[name]:
-            deps = self.waiting.get(waiter)
-            if deps is None:
+        for waiter in self.waiters.get(name, ()):
+            count = self.waiting.get(waiter)
+            if count is None:
                 continue
-            deps.discard(name)
-            if not deps:
+            self.waiting[waiter] = count - 1
+            if count == 1:
                 self._push(waiter)
 
-    def _settle(self, task: ToolTask, result: Result) -> None:
-        task.result = result
-        task.error = result["error"]
-        task.status = _STATUS_OF_RESULT[result["status"]]
-        if self.executor.on_finish is not None:
-            self.executor.on_finish(task)
+    def _settle(self, task: ToolTask, reason: str) -> None:
+        task._record(Outcome(ResultStatus.SKIPPED, error=reason))
+        self._notify(task)
 
     async def _cancel_running(self) -> None:
         """Cancel whatever runs and wait for all of it, even if cancelled again."""
         if not self.running:
             return
-        for job in self.running:
+        pending = set(self.running.values())
+        for job in pending:
             job.cancel()
-        pending = set(self.running)
         cancelled_again = False
         while pending:
             try:
@@ -411,14 +439,12 @@ class _Run:
             except asyncio.CancelledError:
                 cancelled_again = True
             pending = {job for job in pending if not job.done()}
-        for job, task in list(self.running.items()):
-            del self.running[job]
-            self._finished(task)
         if cancelled_again:
+            self._drain()
             raise asyncio.CancelledError
 
     def _settle_unstarted(self) -> None:
-        reason = f"fail-fast: {self.stopped_by} failed" if self.stopped_by else "interrupted"
+        reason = self._cancel_reason()
         for task in self.tasks.values():
-            if task.result is None:
-                self._settle(task, _result("skipped", reason))
+            if task.outcome is None:
+                self._settle(task, reason)

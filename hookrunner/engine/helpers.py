@@ -15,6 +15,7 @@ from typing import Any
 
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
+from hookrunner.engine.tasks import check_timeout
 
 _GIT = ("git", "-c", "core.quotepath=false", "-c", "color.ui=false")
 
@@ -24,7 +25,11 @@ async def run_subprocess_async(
     cwd: str | os.PathLike[str] | None = None,
     timeout: float | None = 300,
 ) -> Result:
-    """Run a command (a list, or a string split like a POSIX shell; never a shell)."""
+    """Run a command (a list, or a string split like a POSIX shell; never a shell).
+
+    ``timeout`` is a positive number of seconds, or None for no limit.
+    """
+    check_timeout(timeout)
     argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
     if not argv:
         return {"status": "failed", "output": "", "error": "empty command",
@@ -68,9 +73,15 @@ async def format_code_async(
     formatter: str = "ruff",
     paths: Sequence[str] | None = None,
 ) -> Result:
-    """Format ``paths`` (default: the whole project) with ruff, black, isort or
-    any other command given by name."""
-    argv = [*_FORMATTERS.get(formatter, shlex.split(formatter)), *(paths or ["."])]
+    """Format ``paths`` (None: the whole project; an empty list: nothing) with
+    ruff, black, isort or any other command given by name."""
+    command = _FORMATTERS.get(formatter) or shlex.split(formatter)
+    if not command:
+        raise ValueError(f"formatter must name a command, got {formatter!r}")
+    if paths is not None and not paths:
+        return {"status": "success", "output": "", "error": None, "exit_code": None,
+                "duration": 0.0}  # fmt: skip
+    argv = [*command, *(["."] if paths is None else paths)]
     return await run_subprocess_async(argv, cwd=project_dir)
 
 

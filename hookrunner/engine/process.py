@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
+import inspect
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 GRACE_PERIOD = 1.0
 """Seconds between SIGTERM and SIGKILL when stopping a task."""
@@ -226,6 +228,8 @@ async def run_process(
     Cancellation stops the group (SIGTERM, grace, SIGKILL), reaps the child,
     then re-raises. A missing executable is a result, not an exception.
     """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number or None, got {timeout!r}")
     argv = tuple(argv)
     started = time.perf_counter()
     try:
@@ -278,3 +282,91 @@ async def _uncancellable(coro: object) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(task)
     task.result()
+
+
+async def call(func: Callable[..., Any], kwargs: Mapping[str, Any], pool: str = "thread") -> Any:
+    """Call a task function: await a coroutine function; run a plain one in a
+    worker thread (``pool="thread"``) or a worker process (``"process"``)."""
+    code = getattr(func, "__code__", None)  # the common case, without inspect's unwrapping
+    if (code.co_flags & inspect.CO_COROUTINE) if code else inspect.iscoroutinefunction(func):
+        return await func(**kwargs)
+    if pool == "process":
+        return await call_in_process(func, kwargs)
+    loop = asyncio.get_running_loop()
+    value = await loop.run_in_executor(None, functools.partial(func, **kwargs))
+    # A plain function may still return an awaitable (a lambda around a coroutine).
+    return await value if inspect.isawaitable(value) else value
+
+
+def _worker(conn: Any, func: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+    """The worker process: call ``func``, send back its value or exception."""
+    # A terminal's Ctrl-C reaches the whole process group; the parent decides
+    # (and kills this worker), as for the children run_process starts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        reply: tuple[bool, Any] = (True, func(**kwargs))
+    except BaseException as exc:  # the caller re-raises it as the task's outcome
+        reply = (False, exc)
+    try:
+        conn.send(reply)
+    except Exception as exc:  # an unpicklable value or exception
+        conn.send((False, RuntimeError(f"cannot send the result back: {exc}")))
+    conn.close()
+
+
+async def _readable(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+async def call_in_process(func: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    """``func(**kwargs)`` in a fresh worker process (started by ``spawn``, so
+    ``func``, its arguments and its value must pickle). Its exception is
+    raised here. Cancelled (a timeout, fail-fast, Ctrl-C), the worker is
+    killed and reaped before the cancellation goes on."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    worker = context.Process(target=_worker, args=(writer, func, dict(kwargs)), daemon=True)
+    try:
+        worker.start()
+    except BaseException:  # nothing started: what does not pickle fails here
+        reader.close()
+        raise
+    finally:
+        writer.close()
+    try:
+        await _readable(reader.fileno())
+        try:
+            ok, value = reader.recv()
+        except EOFError:
+            await _readable(worker.sentinel)
+            worker.join()
+            ok, value = False, RuntimeError(f"worker process died (exit code {worker.exitcode})")
+    except BaseException:
+        worker.kill()
+        raise
+    finally:
+        reader.close()
+        await _uncancellable(_reap(worker))
+    if ok:
+        return value
+    raise value
+
+
+async def _reap(worker: Any) -> None:
+    if worker.exitcode is None:
+        await _readable(worker.sentinel)
+    worker.join()
+    worker.close()
