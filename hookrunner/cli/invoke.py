@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
+from hookrunner.engine.tasks import Outcome, ResultStatus
 from hookrunner.model import TaskConfig
 from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
 from hookrunner.report import Slice, TaskResult
@@ -100,6 +101,36 @@ def _cached(output: str, saved: float) -> Result:
             "cached": True, "saved": saved}  # fmt: skip
 
 
+class _Lookup(NamedTuple):
+    """What the cache holds for one invocation."""
+
+    hit: Result | None
+    """The whole answer, when every key is a hit."""
+    missing: dict[str, tuple[str, ...]]
+    """Each key that missed, with the files it vouches for."""
+
+
+def _look_up(cache: CacheUse) -> _Lookup:
+    # Keys are computed now, not when planning: a formatter that ran before
+    # this task may have changed what it reads.
+    keys = cache.keyer.keys(cache.files)
+    entries = {key: cache.store.get(key) for key in keys}
+    missing = {key: keys[key] for key, entry in entries.items() if entry is None}
+    if missing:
+        return _Lookup(None, missing)
+    hits = [entry for entry in entries.values() if entry is not None]
+    return _Lookup(_cached("".join(e.output for e in hits), sum(e.duration for e in hits)), {})
+
+
+def _remember(cache: CacheUse, missing: Mapping[str, object], duration: float, output: str) -> None:
+    from hookrunner.cache.contents import Entry
+
+    # Per-file entries vouch for one file each and keep no output.
+    kept = "" if cache.keyer.task.cache == "per-file" else output
+    for key in missing:
+        cache.store.put(key, Entry(duration / len(missing), kept))
+
+
 async def _invoke(
     argv: Sequence[str],
     cwd: Path,
@@ -110,30 +141,17 @@ async def _invoke(
     cache: CacheUse | None = None,
     formatter: bool = True,
 ) -> Result:
-    # Keys are computed now, not when planning: a formatter that ran before
-    # this task may have changed what it reads.
-    missing: dict[str, tuple[str, ...]] = {}
-    per_file = cache is not None and cache.keyer.task.cache == "per-file"
-    if cache is not None:
-        keys = cache.keyer.keys(cache.files)
-        entries = {key: cache.store.get(key) for key in keys}
-        missing = {key: keys[key] for key, entry in entries.items() if entry is None}
-        if not missing:
-            hits = [entry for entry in entries.values() if entry is not None]
-            return _cached("".join(e.output for e in hits), sum(e.duration for e in hits))
-        if per_file:
-            todo = [name for names in missing.values() for name in names]
-            argv = [*cache.cmd, *relative(todo, cache.cwd)]
+    lookup = _Lookup(None, {}) if cache is None else _look_up(cache)
+    if lookup.hit is not None:
+        return lookup.hit
+    if cache is not None and cache.keyer.task.cache == "per-file":
+        todo = [name for names in lookup.missing.values() for name in names]
+        argv = [*cache.cmd, *relative(todo, cache.cwd)]
     before: Fingerprint = await _off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
     modified: list[str] = await _off_loop_if_large(changed_files, len(watch), root, before)
     if cache is not None and proc.ok and not modified:
-        from hookrunner.cache.contents import Entry
-
-        # Per-file entries vouch for one file each and keep no output.
-        output = "" if per_file else proc.output
-        for key in missing:
-            cache.store.put(key, Entry(proc.duration / len(missing), output))
+        _remember(cache, lookup.missing, proc.duration, proc.output)
     status = proc.status
     if modified and not proc.timed_out:
         # A formatter's fixes are what it is for: its dependents run on the
@@ -254,49 +272,29 @@ class Runner:
             self._emit(self._combine(planned, done))
 
     def _combine(self, planned: PlannedTask, tools: Sequence[ToolTask]) -> TaskResult:
-        results = [t.result or {} for t in tools]
-        statuses = [r.get("status", "skipped") for r in results]
-        modified = tuple(f for r in results for f in r.get("modified", ()))
-        reason = ""
-        for status in ("timeout", "failed", "cancelled", "skipped"):
-            if status in statuses and not (modified and status == "failed"):
-                picked = results[statuses.index(status)]
-                reason = picked.get("error") or ""
-                break
-        else:
-            status = "modified" if modified else "passed"
-        if status == "modified" and planned.stage != "format":
-            reason = (
-                f'this {planned.stage} task changed files; give it stage = "format" '
-                "if it is meant to fix them"
-            )
-        ran = [r for r in results if "start" in r]
-        codes = [r.get("exit_code") for r in ran]
-        exit_code = next((c for c in codes if c), codes[0] if codes else None)
-        if status == "timeout":
-            reason = f"after {planned.task.timeout:g}s"
-        cached = bool(ran) and all(r.get("cached") for r in ran)
-        outputs = [str(r.get("output") or "") for r in ran]
+        """One task's result from its invocations' outcomes."""
+        outcomes = [t.outcome or _NOT_RUN for t in tools]
+        modified = tuple(f for o in outcomes for f in o.extra.get("modified", ()))
+        status, reason = _verdict(planned, outcomes, modified)
+        ran = [(t.name, o) for t, o in zip(tools, outcomes, strict=True) if o.start is not None]
+        slices = tuple(_slice(name, outcome) for name, outcome in ran)
+        cached = bool(ran) and all(o.extra.get("cached") for _, o in ran)
         return TaskResult(
             name=planned.name,
             stage=planned.stage,
             status=status,
-            exit_code=exit_code,
-            duration=sum(float(r.get("duration", 0.0)) for r in ran),
-            start=min((r["start"] for r in ran), default=None),
-            end=max((r["end"] for r in ran), default=None),
+            exit_code=_exit_code([o.exit_code for _, o in ran]),
+            duration=sum(o.duration for _, o in ran),
+            start=min((piece.start for piece in slices), default=None),
+            end=max((piece.end for piece in slices), default=None),
             cmd=planned.task.cmd,
             files=planned.files,
-            output="".join(o if o.endswith("\n") or not o else o + "\n" for o in outputs),
-            reason=reason if status in ("timeout", "cancelled", "skipped", "modified") else "",
+            output="".join(_line_ended(str(o.output or "")) for _, o in ran),
+            reason=reason,
             modified=modified,
             cached=cached,
-            saved=sum(float(r.get("saved", 0.0)) for r in ran) if cached else 0.0,
-            slices=tuple(
-                Slice(r["slot"], r["start"], r["end"], t.name)
-                for t, r in zip(tools, results, strict=True)
-                if "start" in r
-            ),
+            saved=sum(float(o.extra.get("saved", 0.0)) for _, o in ran) if cached else 0.0,
+            slices=slices,
         )
 
     async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
@@ -305,3 +303,54 @@ class Runner:
         executor = ParallelExecutor(jobs, on_start=self.started, on_finish=self.finished)
         await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
         return self.results
+
+
+_NOT_RUN = Outcome(ResultStatus.SKIPPED)
+
+
+def _exit_code(codes: Sequence[object]) -> int | None:
+    """The first non-zero exit code of a task's command lines, else the first."""
+    found = next((c for c in codes if c), codes[0] if codes else None)
+    return found if isinstance(found, int) else None
+
+
+def _slice(name: str, outcome: Outcome) -> Slice:
+    """Where and when one command line of a task ran (it did: it has a start)."""
+    start = outcome.start or 0.0
+    return Slice(outcome.slot or 0, start, outcome.end or start, name)
+
+
+def _line_ended(output: str) -> str:
+    return output if not output or output.endswith("\n") else output + "\n"
+
+
+_REPORTED = {
+    ResultStatus.TIMEOUT: "timeout",
+    ResultStatus.FAILED: "failed",
+    ResultStatus.CANCELLED: "cancelled",
+    ResultStatus.SKIPPED: "skipped",
+}
+"""The statuses that decide a task's result, the first found among its
+invocations' in this order; with none of them the task passed or modified files."""
+
+
+def _verdict(
+    planned: PlannedTask, outcomes: Sequence[Outcome], modified: Sequence[str]
+) -> tuple[str, str]:
+    """The task's status and the reason shown with it."""
+    statuses = [o.status for o in outcomes]
+    for status, word in _REPORTED.items():
+        # A writer's exit code says nothing once it changed files.
+        if status in statuses and not (modified and status is ResultStatus.FAILED):
+            if status is ResultStatus.TIMEOUT:
+                return word, f"after {planned.task.timeout:g}s"
+            error = outcomes[statuses.index(status)].error or ""
+            return word, "" if status is ResultStatus.FAILED else error
+    if not modified:
+        return "passed", ""
+    if planned.stage == "format":
+        return "modified", ""
+    return "modified", (
+        f'this {planned.stage} task changed files; give it stage = "format" '
+        "if it is meant to fix them"
+    )
