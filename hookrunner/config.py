@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hookrunner.cache.keys import digest
 from hookrunner.errors import CircularDependencyError, ConfigError
 from hookrunner.files import compile_globs, tags_can_meet
+from hookrunner.hashing import digest
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
 
 if sys.version_info >= (3, 11):

@@ -395,15 +395,9 @@ def write_text(target: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    tmp = f"{target}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    from hookrunner.atomic import write_atomically
+
+    write_atomically(target, text)
 
 
 def write_json(report: RunReport, target: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from hookrunner.cache.contents import Entry, Store, blob_id
+from hookrunner.cache.store import Entry, Store
+from hookrunner.hashing import blob_id
 from tests.conftest import git, hookrunner, write_config
 
 
@@ -290,7 +291,7 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
     writer = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from hookrunner.cache.contents import Entry, Store\n"
+        "from hookrunner.cache.store import Entry, Store\n"
         "store = Store(Path(sys.argv[1]))\n"
         "for i in range(200):\n"
         "    store.put(f'{i % 10:064x}', Entry(float(i), sys.argv[2] * 5000))\n"
@@ -326,7 +327,7 @@ def test_blob_ids_match_git(repo: Path) -> None:
 
 
 def test_which_finds_what_exec_would_run(tmp_path: Path) -> None:
-    from hookrunner.cache.contents import which
+    from hookrunner.cache.keys import which
 
     first, second = tmp_path / "one", tmp_path / "two"
     for folder in (first, second):

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner.cache.keys import digest
 from hookrunner.config import load_config, parse_config
 from hookrunner.errors import ConfigError
+from hookrunner.hashing import digest
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
 
 ROOT = Path(__file__).parent.parent

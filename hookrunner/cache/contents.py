@@ -24,47 +24,12 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from hookrunner.cache.keys import (
-    DIRECTORY,
-    FORMAT,
-    MAX_ENTRIES,
-    MAX_OUTPUT,
-    Entry,
-    Keyer,
-    Store,
-    all_cached,
-    blob_id,
-    config_files,
-    config_name,
-    definition,
-    digest,
-    keyer,
-    tool_identity,
-    which,
-)
+from hookrunner.cache.keys import Keyer, config_files, config_name, keyer
+from hookrunner.hashing import blob_id, digest
 
 if TYPE_CHECKING:
     from hookrunner.git import commands as git
     from hookrunner.model import Config, TaskConfig
-
-__all__ = [
-    "DIRECTORY",
-    "FORMAT",
-    "MAX_ENTRIES",
-    "MAX_OUTPUT",
-    "Contents",
-    "Entry",
-    "Keyer",
-    "Store",
-    "all_cached",
-    "blob_id",
-    "converting",
-    "definition",
-    "keyers",
-    "read_contents",
-    "tool_identity",
-    "which",
-]
 
 LINK = "120000"
 

@@ -1,4 +1,4 @@
-"""Cache keys and the store they name: the half of the cache a hit needs.
+"""Cache keys: what a result is reused for.
 
 A result is keyed by everything the task can be seen to read: its definition,
 the tool as the task resolves it, the Python version, the variables
@@ -10,10 +10,6 @@ run, a pre-push run and a run on the work tree agree on what a file is;
 :class:`hookrunner.cache.Contents` says when that must be read from disk.
 Only passes are stored.
 
-The store is one small text file per key under the git directory, written
-atomically, so two runs at once never see half an entry; a damaged entry is
-dropped with a warning.
-
 This module imports nothing costly (no hashlib, pathlib or subprocess): a
 run whose every task is a hit pays only for what is here. How the contents
 are read from git is :mod:`hookrunner.cache.contents`'s business.
@@ -21,55 +17,19 @@ are read from git is :mod:`hookrunner.cache.contents`'s business.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from hookrunner.cache.store import FORMAT, Entry, Store
+from hookrunner.hashing import digest_of
 from hookrunner.model import TaskConfig
 from hookrunner.report import TaskResult
 
 if TYPE_CHECKING:
     from hookrunner.plan import PlannedTask
-
-FORMAT = 2
-DIRECTORY = "hookrunner-cache"
-"""The store's folder in the git directory."""
-MAX_ENTRIES = 20_000
-"""Past this many entries the oldest fifth is removed."""
-_MAGIC = f"hookrunner-cache {FORMAT}"
-MAX_OUTPUT = 64 * 1024
-"""Characters of a passing task's output kept to show again with ``-v``."""
-
-# The hash functions' own modules: hashlib would load OpenSSL first, which
-# costs a hook a few milliseconds on every commit.
-try:
-    from _sha1 import sha1  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # pragma: no cover (CPython always has it)
-    from hashlib import sha1
-try:
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover
-    from hashlib import blake2b
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives a blob with this content."""
-    ident: str = sha1(b"blob %d\0" % len(data) + data).hexdigest()
-    return ident
-
-
-def digest(data: bytes) -> str:
-    """A 256-bit name for ``data``."""
-    return blake2b(data, digest_size=32).hexdigest()
-
-
-def digest_of(material: object) -> str:
-    # repr of str, int, float, bool, None, list, tuple and dict (in insertion
-    # order) is exact and stable.
-    return digest(repr(material).encode("utf-8", "surrogateescape"))
 
 
 def config_name(config_path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str:
@@ -79,94 +39,6 @@ def config_name(config_path: str | os.PathLike[str], root: str | os.PathLike[str
     if real.startswith(top.rstrip(os.sep) + os.sep):
         return os.path.relpath(real, top).replace(os.sep, "/")
     return real
-
-
-class Entry(NamedTuple):
-    duration: float
-    output: str
-
-
-def _warn(message: str) -> None:
-    print(f"hookrunner: {message}", file=sys.stderr)
-
-
-class Store:
-    """Entries under ``<git dir>/hookrunner-cache``, named by key."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.fspath(path)
-        self.written = 0
-
-    def _entry(self, key: str) -> str:
-        return os.path.join(self.path, key[:2], key[2:])
-
-    def get(self, key: str) -> Entry | None:
-        path = self._entry(key)
-        try:
-            with open(path, encoding="utf-8") as file:
-                magic, duration, output = file.read().split("\n", 2)
-            if magic != _MAGIC:
-                raise ValueError(magic)
-            entry = Entry(float(duration), output)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            _warn(f"ignoring a damaged cache entry ({path})")
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # recently used entries survive pruning
-        return entry
-
-    def put(self, key: str, entry: Entry) -> None:
-        path = self._entry(key)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as file:
-                file.write(f"{_MAGIC}\n{entry.duration!r}\n{entry.output[-MAX_OUTPUT:]}")
-            os.replace(tmp, path)
-        except OSError as exc:
-            _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            return
-        self.written += 1
-
-    def entries(self) -> list[str]:
-        try:
-            # Entries sit in folders named by two hex digits; others are not entries.
-            folders = [d.path for d in os.scandir(self.path) if len(d.name) == 2 and d.is_dir()]
-            return [e.path for folder in folders for e in os.scandir(folder)]
-        except OSError:
-            return []
-
-    def prune(self, limit: int = MAX_ENTRIES) -> int:
-        """Keep the store bounded: drop the least recently used fifth past ``limit``."""
-        entries = self.entries()
-        if len(entries) <= limit:
-            return 0
-        entries.sort(key=_mtime)
-        doomed = entries[: len(entries) - limit * 4 // 5]
-        for path in doomed:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        return len(doomed)
-
-    def clear(self) -> int:
-        import shutil
-
-        count = len(self.entries())
-        shutil.rmtree(self.path, ignore_errors=True)
-        return count
-
-
-def _mtime(path: str) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
 
 
 def which(name: str, path_env: str | None, cwd: str = "") -> str | None:

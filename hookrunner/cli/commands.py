@@ -168,7 +168,7 @@ def cache() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Forget every cached result."""
-    from hookrunner.cache.contents import DIRECTORY, Store
+    from hookrunner.cache.store import DIRECTORY, Store
     from hookrunner.git.commands import find_repo
 
     count = Store(find_repo().common_dir / DIRECTORY).clear()

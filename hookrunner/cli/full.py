@@ -38,7 +38,9 @@ from hookrunner.plan import PlannedTask, build_plan, expected_order
 from hookrunner.report import Printer, TaskResult, exit_code_of
 
 if TYPE_CHECKING:
-    from hookrunner.cache.contents import Contents, Keyer, Store
+    from hookrunner.cache.contents import Contents
+    from hookrunner.cache.keys import Keyer
+    from hookrunner.cache.store import Store
     from hookrunner.cli.invoke import Runner
 
 
@@ -294,7 +296,8 @@ def _cache_for(
     tasks = [t for t in config.tasks if t.cache]
     if not tasks:
         return None
-    from hookrunner.cache.contents import DIRECTORY, Store, keyers
+    from hookrunner.cache.contents import keyers
+    from hookrunner.cache.store import DIRECTORY, Store
 
     contents, keys = keyers(tasks, repo, config, env, index_only)
     _save_receipt(repo, config, classifier, contents, keys)

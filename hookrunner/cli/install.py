@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from hookrunner.atomic import write_atomically
 from hookrunner.errors import HookrunnerError
 from hookrunner.git import commands as git
 from hookrunner.git.commands import Repo
@@ -286,10 +287,8 @@ def _write(repo: Repo, path: Path, hook_type: str, interpreter: str) -> str:
         same = False
     if same:
         return f"hookrunner is already installed at {_shown(path, repo)}"
-    staging = path.with_name(f".{path.name}.hookrunner-tmp")
-    staging.write_text(text)
-    staging.chmod(0o755)
-    os.replace(staging, path)
+    write_atomically(path, text, mode=0o755)
+    path.chmod(0o755)  # whatever the umask took away
     return f"hookrunner installed at {_shown(path, repo)}"
 
 

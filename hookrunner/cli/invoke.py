@@ -28,7 +28,9 @@ from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
 from hookrunner.report import Slice, TaskResult
 
 if TYPE_CHECKING:
-    from hookrunner.cache.contents import Contents, Keyer, Store
+    from hookrunner.cache.contents import Contents
+    from hookrunner.cache.keys import Keyer
+    from hookrunner.cache.store import Store
 
 Stat = tuple[int, int, int, int]
 Fingerprint = dict[str, tuple[Stat | None, bytes | None]]
@@ -123,7 +125,7 @@ def _look_up(cache: CacheUse) -> _Lookup:
 
 
 def _remember(cache: CacheUse, missing: Mapping[str, object], duration: float, output: str) -> None:
-    from hookrunner.cache.contents import Entry
+    from hookrunner.cache.store import Entry
 
     # Per-file entries vouch for one file each and keep no output.
     kept = "" if cache.keyer.task.cache == "per-file" else output

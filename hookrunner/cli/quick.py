@@ -35,15 +35,10 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from hookrunner.atomic import write_atomically
 from hookrunner.cache.contents import Contents, converting
-from hookrunner.cache.keys import (
-    DIRECTORY,
-    Keyer,
-    Store,
-    config_name,
-    digest,
-    keyer,
-)
+from hookrunner.cache.keys import Keyer, config_name, keyer
+from hookrunner.cache.store import DIRECTORY, Store
 from hookrunner.cli.options import RunOptions
 from hookrunner.cli.output import check_paths, conclude, printer_for
 from hookrunner.cli.scope import (
@@ -62,6 +57,7 @@ from hookrunner.files import Classifier
 from hookrunner.git import index as plumbing
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
+from hookrunner.hashing import digest
 from hookrunner.model import DEFAULT_HOOKS, Config, TaskConfig
 from hookrunner.plan import build_plan
 from hookrunner.report import TaskResult
@@ -172,18 +168,13 @@ def save_receipt(
         inputs={n: list(k.inputs) for n, k in keyers.items()},
     )
     path = _receipt_path(git_dir, name)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
+    with contextlib.suppress(OSError, ValueError):  # only a later run's speed depends on it
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as file:
-            marshal.dump(tuple(receipt), file)  # type: ignore[arg-type]  # plain values
-        os.replace(tmp, path)
+        data = marshal.dumps(tuple(receipt))  # type: ignore[arg-type]  # plain values
+        write_atomically(path, data)
         with open(_receipt_path(git_dir, _seen(config.digest)), "wb"):
             pass
         _prune(os.path.dirname(path))
-    except (OSError, ValueError):  # only a later run's speed depends on it
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def _seen(config_digest: str) -> str:

@@ -22,7 +22,8 @@ from hookrunner.plan import PlannedTask, TaskChoice, skipped_result
 from hookrunner.report import TaskResult
 
 if TYPE_CHECKING:
-    from hookrunner.cache.keys import Keyer, Store
+    from hookrunner.cache.keys import Keyer
+    from hookrunner.cache.store import Store
 
 
 class View(Reader, Protocol):

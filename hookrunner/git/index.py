@@ -22,7 +22,7 @@ import sys
 from collections.abc import Generator, Mapping
 from typing import NamedTuple
 
-from hookrunner.cache.keys import blob_id
+from hookrunner.hashing import blob_id
 
 # Where git would find the repository from the environment instead of from
 # the folders, or settings given for this command only (``git -c``): with any
