@@ -4,7 +4,8 @@ systems show as a test report (one ``testcase`` per task)."""
 from __future__ import annotations
 
 from hookrunner.atomic import write_atomically
-from hookrunner.report import RunReport, status_label
+from hookrunner.model import RunReport
+from hookrunner.report import status_label
 
 _PROBLEMS = ("failed", "timeout", "modified")
 

@@ -17,8 +17,7 @@ from typing import NamedTuple, Protocol
 
 from hookrunner.engine.graph import closure
 from hookrunner.engine.xargs import partition
-from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
-from hookrunner.report import TaskResult
+from hookrunner.model import HOOKS, STAGES, Config, TaskConfig, TaskResult
 
 
 class FileFilter(Protocol):

@@ -5,42 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
-STATUSES = ("passed", "failed", "modified", "timeout", "cancelled", "skipped")
-
-
-class Slice(NamedTuple):
-    slot: int  # concurrency slot index 0..jobs-1 (the trace's tid)
-    start: float  # seconds from the run's start
-    end: float
-    label: str  # e.g. "ruff-check" or "ruff-check [2/3]" for a batch
-
-
-class TaskResult(NamedTuple):
-    name: str
-    stage: str  # format | lint | test
-    status: str  # one of STATUSES
-    exit_code: int | None = None  # None when it never ran or was killed before exiting
-    duration: float = 0.0  # seconds the task ran (sum over its batches' wall time)
-    start: float | None = None  # seconds from run start; None when skipped
-    end: float | None = None
-    cmd: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()
-    output: str = ""
-    reason: str = ""  # why skipped / cancelled / timed out, e.g. "after 10s"
-    modified: tuple[str, ...] = ()  # files a format task changed
-    cached: bool = False
-    saved: float = 0.0  # for cached results: the duration saved
-    slices: tuple[Slice, ...] = ()
-
-
-class RunReport(NamedTuple):
-    results: tuple[TaskResult, ...]  # in finish order
-    exit_code: int
-    duration: float  # wall time of the run
-    jobs: int
-
+from hookrunner.model import STATUSES, RunReport, TaskResult
 
 _LABELS = {
     "passed": "Passed",

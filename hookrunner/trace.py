@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hookrunner.report import RunReport, write_text
+from hookrunner.model import RunReport
+from hookrunner.report import write_text
 
 _PID = 1
 

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from hookrunner.model import STATUSES, RunReport, TaskResult
 from hookrunner.report import (
-    STATUSES,
     Printer,
-    RunReport,
-    TaskResult,
     color_allowed,
     fit,
     format_details,

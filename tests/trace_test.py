@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookrunner.report import RunReport, Slice, TaskResult
+from hookrunner.model import RunReport, Slice, TaskResult
 from hookrunner.trace import to_trace, write_trace
 
 

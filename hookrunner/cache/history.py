@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hookrunner.atomic import write_atomically
-from hookrunner.report import TaskResult
+from hookrunner.model import TaskResult
 
 FILE = "hookrunner-durations"
 """One ``name<TAB>seconds`` line per task (task names hold no whitespace)."""

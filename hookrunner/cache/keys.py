@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from hookrunner.cache.store import FORMAT, Entry, Store
 from hookrunner.hashing import digest_of
-from hookrunner.model import TaskConfig
-from hookrunner.report import TaskResult
+from hookrunner.model import TaskConfig, TaskResult
 
 if TYPE_CHECKING:
     from hookrunner.plan import PlannedTask

@@ -33,9 +33,9 @@ from hookrunner.config import load_config
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
-from hookrunner.model import Config
+from hookrunner.model import Config, TaskResult
 from hookrunner.plan import PlannedTask, build_plan, expected_order
-from hookrunner.report import Printer, TaskResult, exit_code_of
+from hookrunner.report import Printer, exit_code_of
 
 if TYPE_CHECKING:
     from hookrunner.cache.contents import Contents

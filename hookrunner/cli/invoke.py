@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
 from hookrunner.engine.tasks import Outcome, ResultStatus
-from hookrunner.model import TaskConfig
+from hookrunner.model import Slice, TaskConfig, TaskResult
 from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
-from hookrunner.report import Slice, TaskResult
 
 if TYPE_CHECKING:
     from hookrunner.cache.contents import Contents

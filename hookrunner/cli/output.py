@@ -11,7 +11,8 @@ from typing import TextIO
 
 from hookrunner.cli.options import RunOptions
 from hookrunner.errors import HookrunnerError
-from hookrunner.report import Printer, RunReport, TaskResult, color_allowed, live_allowed
+from hookrunner.model import RunReport, TaskResult
+from hookrunner.report import Printer, color_allowed, live_allowed
 
 
 def check_paths(options: RunOptions) -> None:

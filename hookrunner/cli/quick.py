@@ -58,9 +58,8 @@ from hookrunner.git import index as plumbing
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
 from hookrunner.hashing import digest
-from hookrunner.model import DEFAULT_HOOKS, Config, TaskConfig
+from hookrunner.model import DEFAULT_HOOKS, Config, TaskConfig, TaskResult
 from hookrunner.plan import build_plan
-from hookrunner.report import TaskResult
 
 RECEIPT_FORMAT = 2
 RECEIPTS = "receipts"

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 from hookrunner.cli.options import RunOptions
 from hookrunner.errors import HookrunnerError
 from hookrunner.git.changes import Reader, changed_files, pushed_files, staged_files, unique
-from hookrunner.model import ARGUMENT_HOOKS, HOOKS, Config
+from hookrunner.model import ARGUMENT_HOOKS, HOOKS, Config, TaskResult
 from hookrunner.plan import PlannedTask, TaskChoice, skipped_result
-from hookrunner.report import TaskResult
 
 if TYPE_CHECKING:
     from hookrunner.cache.keys import Keyer
