@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner.cli import quick
+from hookrunner.cache import receipts
 from hookrunner.cli.install import install
 from tests.conftest import git, hookrunner, write_config
 
@@ -437,7 +437,7 @@ def test_receipts_are_bounded(tmp_path: Path) -> None:
     for i in range(10):
         (folder / f"r{i}").write_bytes(b"")
         os.utime(folder / f"r{i}", ns=(i * 10**9, i * 10**9))
-    quick._prune(str(folder), limit=8)
+    receipts._prune(str(folder), limit=8)
     assert sorted(p.name for p in folder.iterdir()) == [f"r{i}" for i in range(4, 10)]
 
 

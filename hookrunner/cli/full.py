@@ -313,7 +313,7 @@ def _save_receipt(
     contents: Contents,
     keys: dict[str, Keyer],
 ) -> None:
-    """Leave what :mod:`hookrunner.cli.quick` needs to answer a later run on this
+    """Leave the receipt :mod:`hookrunner.cli.quick` needs to answer a later run on this
     index, if git finds every tracked file in the work tree as the index has
     it (file types are read from the work tree)."""
     records = contents.records
@@ -321,17 +321,17 @@ def _save_receipt(
         return
     if any(stage != "0" for _mode, _oid, stage, _path in records) or contents.worktree_changes():
         return
+    from hookrunner.cache import receipts
     from hookrunner.cache.keys import config_name
-    from hookrunner.cli import quick
 
-    name = quick.receipt_name(
+    name = receipts.receipt_name(
         str(repo.root),
         config_name(config.path, repo.root),
         config.digest,
         [(mode, oid, path) for mode, oid, _stage, path in records],
     )
     tracked = classifier.over(list(git.index_entries(records)), records)
-    quick.save_receipt(str(repo.git_dir), name, config, tracked, keys)
+    receipts.save_receipt(str(repo.git_dir), name, config, tracked, keys)
 
 
 def _restage(repo: git.Repo, plan: list[PlannedTask], results: list[TaskResult]) -> frozenset[str]:
