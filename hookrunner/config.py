@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import graphlib
 import posixpath
 import re
 import shlex
@@ -11,7 +10,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hookrunner.errors import CircularDependencyError, ConfigError
+from hookrunner.engine.graph import CircularDependencyError, validate
+from hookrunner.errors import ConfigError
 from hookrunner.files import compile_globs, tags_can_meet
 from hookrunner.hashing import digest
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
@@ -188,15 +188,10 @@ def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str) -> None:
                 )
         graph[task.name] = task.depends_on
     try:
-        graphlib.TopologicalSorter(graph).prepare()
-    except graphlib.CycleError as e:
-        # graphlib lists each node before the task that depends on it: reverse it to read
-        # as "depends on", then start at the first-declared task so the message is stable
-        nodes = list(reversed(e.args[1][:-1]))
-        start = min(range(len(nodes)), key=lambda i: by_name[nodes[i]].position)
-        cycle = nodes[start:] + nodes[:start] + [nodes[start]]
-        at = f"tool.paratools.tasks.{_key(cycle[0])}.depends_on"
-        raise ConfigError(file, at, str(CircularDependencyError(cycle))) from None
+        validate(graph)  # tasks in declaration order: the cycle starts at the first declared
+    except CircularDependencyError as e:
+        at = f"tool.paratools.tasks.{_key(e.cycle[0])}.depends_on"
+        raise ConfigError(file, at, str(e)) from None
 
 
 def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], file: str, at: str) -> None:
