@@ -208,7 +208,36 @@ def fit(text: str, columns: int) -> str:
 
 def live_allowed(stream: TextIO, env: Mapping[str, str]) -> bool:
     """A redrawn status line only makes sense on a terminal a person watches."""
-    return _isatty(stream) and not env.get("CI") and env.get("TERM") != "dumb"
+    return (
+        _isatty(stream)
+        and not env.get("CI")
+        and not github_actions(env)
+        and env.get("TERM") != "dumb"
+    )
+
+
+def github_actions(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def _workflow_escape(text: str, property: bool = False) -> str:
+    """A value for a GitHub Actions workflow command (``::error title=...::...``)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+def _for_github(result: TaskResult, details: str) -> str:
+    """A task's output folded in a group, and an annotation for a problem."""
+    block = f"::group::{result.name}\n{details}::endgroup::\n" if details else ""
+    if result.status in _PROBLEMS:
+        message = f"{result.name}: {status_label(result)}"
+        if result.reason:
+            message += f" ({result.reason})"
+        if result.modified:
+            message += ": " + ", ".join(result.modified)
+        title = _workflow_escape(f"hookrunner: {result.name}", property=True)
+        block += f"::error title={title}::{_workflow_escape(message)}\n"
+    return block
 
 
 def color_allowed(choice: str, stream: TextIO, env: Mapping[str, str]) -> bool:
@@ -235,6 +264,7 @@ class Printer:
         width: int = 79,
         total: int = 0,
         columns: int | None = None,
+        github: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = color
@@ -245,6 +275,8 @@ class Printer:
         self.total = total  # tasks in the run, for the live line's "N left"
         # The live line's room; None reads the terminal's width at every redraw.
         self.columns = columns
+        # GitHub Actions: outputs folded in groups, problems as annotations.
+        self.github = github
         self._running: list[str] = []
         self._finished = 0
         self._live_shown = False
@@ -260,8 +292,10 @@ class Printer:
         block = ""
         if not self.quiet or result.status in _PROBLEMS:
             block = format_line(result, self.width, self.color) + "\n"
+            details = ""
             if self.verbose or result.status in _PROBLEMS:
-                block += format_details(result)
+                details = format_details(result)
+            block += _for_github(result, details) if self.github else details
         self._write(block)
 
     def finish(self, report: RunReport) -> None:

@@ -88,3 +88,24 @@ def test_no_diff_without_the_flag_or_without_a_failure(ci_repo: Path) -> None:
     done = hookrunner(ci_repo, "run", "-a", "--only", "good", "--show-diff-on-failure")
     assert done.returncode == 0
     assert "All changes made" not in done.stdout
+
+
+def test_github_actions_folds_outputs_and_annotates_problems(ci_repo: Path) -> None:
+    env = {"GITHUB_ACTIONS": "true", "CI": "true"}
+    done = hookrunner(ci_repo, "run", "-a", "--no-fail-fast", "-v", env=env)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert "::group::bad" in lines
+    start = lines.index("::group::bad")
+    end = lines.index("::endgroup::", start)
+    assert "broken" in lines[start:end]
+    assert "::error title=hookrunner%3A bad::bad: Failed" in lines
+    assert "::error title=hookrunner%3A fixer::fixer: Modified files: a.txt" in lines
+    assert not [line for line in lines if line.startswith("::error title=hookrunner%3A good")]
+    assert "\r" not in done.stdout  # no live line
+
+
+def test_no_workflow_commands_outside_github_actions(ci_repo: Path) -> None:
+    done = hookrunner(ci_repo, "run", "-a", "--no-fail-fast", "-v", env={"CI": "true"})
+    assert "::group::" not in done.stdout
+    assert "::error" not in done.stdout

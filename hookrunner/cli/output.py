@@ -12,7 +12,7 @@ from typing import TextIO
 from hookrunner.cli.options import RunOptions
 from hookrunner.errors import HookrunnerError
 from hookrunner.model import RunReport, TaskResult
-from hookrunner.report import Printer, color_allowed, live_allowed
+from hookrunner.report import Printer, color_allowed, github_actions, live_allowed
 
 
 def check_paths(options: RunOptions) -> None:
@@ -46,6 +46,7 @@ def printer_for(options: RunOptions, total: int) -> Printer:
         live=live_allowed(out, os.environ),
         width=79,
         total=total,
+        github=github_actions(os.environ),
     )
 
 
