@@ -140,7 +140,7 @@ def test_refs_select_changed_files(project: Path) -> None:
 def test_bad_option_values(project: Path) -> None:
     assert invoke("run", "-j", "0").exit_code == 2
     assert invoke("run", "--stage", "deploy").exit_code == 2
-    assert invoke("run", "--hook", "post-merge").exit_code == 2
+    assert invoke("run", "--hook", "post-merj").exit_code == 2
 
 
 def test_jobs_flag_limits_slots(project: Path, tmp_path: Path) -> None:
