@@ -143,18 +143,34 @@ class Subprocess:
         self.repo = repo
         self.records: list[tuple[str, str, str, str]] | None = None
         """The index as :func:`index_records` reads it, once read."""
+        self._deleted: set[str] = set()
 
     @property
     def root(self) -> str:
         return str(self.repo.root)
 
-    def tracked(self) -> list[str]:
+    def _read(self) -> list[tuple[str, str, str, str]]:
+        # One call for the index and what the work tree lacks: -t tags each
+        # entry H, and lists a deleted one again, tagged R.
         if self.records is None:
-            self.records = index_records(self.repo)
-        return list(index_entries(self.records))
+            records = []
+            out = call(self.repo, "ls-files", "-s", "-t", "-z", "--cached", "--deleted").stdout
+            for record in zsplit(out):
+                meta, _, path = record.partition("\t")
+                tag, mode, oid, stage = meta.split()
+                if tag == "R":
+                    self._deleted.add(path)
+                else:
+                    records.append((mode, oid, stage, path))
+            self.records = records
+        return self.records
+
+    def tracked(self) -> list[str]:
+        return list(index_entries(self._read()))
 
     def missing(self) -> set[str]:
-        return set(zsplit(self.output("ls-files", "--deleted", "-z")))
+        self._read()
+        return self._deleted
 
     def output(self, *args: str) -> bytes:
         return call(self.repo, *args).stdout
