@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-# The engine's graph errors live with the graph (the engine imports nothing
-# from the command line); they are re-exported here for existing imports.
-from hookrunner.engine.graph import CircularDependencyError as CircularDependencyError
-from hookrunner.engine.graph import MissingDependencyError as MissingDependencyError
+# The engine's own errors (a cycle, a missing dependency) live with its graph,
+# hookrunner.engine.graph, and are exported by the package.
 
 
 class HookrunnerError(Exception):

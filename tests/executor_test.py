@@ -24,8 +24,8 @@ from hookrunner import (
     run_subprocess_async,
 )
 from hookrunner.engine.executor import Result
+from hookrunner.engine.graph import MissingDependencyError
 from hookrunner.engine.tasks import normalize_result
-from hookrunner.errors import MissingDependencyError
 from tests.proc_test import (
     STUBBORN,
     ignoring_sigterm,

@@ -4,7 +4,7 @@ import pytest
 
 import hookrunner
 from hookrunner.engine import graph
-from hookrunner.errors import CircularDependencyError, MissingDependencyError
+from hookrunner.engine.graph import CircularDependencyError, MissingDependencyError
 
 DIAMOND = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
 

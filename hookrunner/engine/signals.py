@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -232,6 +231,8 @@ def listening(loop: asyncio.AbstractEventLoop, listener: Listener) -> Iterator[S
     cannot be handled, or on a loop without signal support.
     """
     global _installed
+    import threading  # only a run of the engine pays for it, not every hook
+
     if threading.current_thread() is not threading.main_thread():
         yield None
         return
