@@ -17,7 +17,6 @@ import posixpath
 from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-from hookrunner.engine.graph import closure
 from hookrunner.engine.xargs import partition
 from hookrunner.model import HOOKS, STAGES, Config, TaskConfig, TaskResult
 
@@ -123,6 +122,8 @@ class _Chosen(NamedTuple):
 def _writers_before(task: TaskConfig, chosen: Sequence[_Chosen], config: Config) -> list[str]:
     """Earlier-declared formatters sharing a file with ``task``: they go first, unless
     an explicit dependency the other way round already orders them."""
+    from hookrunner.engine.graph import closure  # only a run with formatters needs it
+
     requires = {t.name: t.depends_on for t in config.tasks}
     mine = set(next(c.files for c in chosen if c.task.name == task.name))
     return [

@@ -18,7 +18,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from hookrunner.atomic import write_atomically
 from hookrunner.cache.store import DIRECTORY
 from hookrunner.hashing import digest
 from hookrunner.model import Config, TaskConfig
@@ -129,6 +128,8 @@ def save_receipt(
     with contextlib.suppress(OSError, ValueError):  # only a later run's speed depends on it
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = marshal.dumps(tuple(receipt))  # type: ignore[arg-type]  # plain values
+        from hookrunner.atomic import write_atomically  # the quick path only reads
+
         write_atomically(path, data)
         with open(receipt_path(git_dir, seen(config.digest)), "wb"):
             pass

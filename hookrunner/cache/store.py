@@ -9,8 +9,6 @@ import os
 import sys
 from typing import NamedTuple
 
-from hookrunner.atomic import write_atomically
-
 FORMAT = 2
 DIRECTORY = "hookrunner-cache"
 """The store's folder in the git directory."""
@@ -64,6 +62,8 @@ class Store:
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             text = f"{_MAGIC}\n{entry.duration!r}\n{entry.output[-MAX_OUTPUT:]}"
+            from hookrunner.atomic import write_atomically  # a run of hits writes none
+
             write_atomically(path, text)
         except OSError as exc:
             _warn(f"cannot write the cache ({exc.strerror or exc}); results are not kept")
