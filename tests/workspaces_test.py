@@ -363,3 +363,49 @@ def test_list_shows_projects_as_groups(repo: Path, rec: tuple[Path, dict[str, st
     # Stage edges stay inside a project: no arrow from one project's box to another's.
     assert '"packages/api:ruff-format" -> "packages/core' not in dot
     assert '"fmt" -> "packages' not in dot
+
+
+def test_init_in_a_uv_workspace_writes_a_table_per_member(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "root"\n\n[tool.ruff]\n\n'
+        '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/old"]\n'
+    )
+    for name in ("api", "core", "old"):
+        (repo / "packages" / name).mkdir(parents=True)
+        (repo / "packages" / name / "pyproject.toml").write_text(
+            f'[project]\nname = "{name}"\n\n[tool.ruff]\n'
+        )
+    (repo / "packages" / "core" / "pyproject.toml").write_text(
+        '[project]\nname = "core"\n\n[tool.paratools.tasks.x]\ncmd = "true"\n'
+    )
+    result = hookrunner(repo, "init")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "wrote a starter [tool.paratools] table to pyproject.toml (ruff-format, ruff-check)",
+        "wrote a starter [tool.paratools] table to packages/api/pyproject.toml"
+        " (ruff-format, ruff-check)",
+        "packages/core/pyproject.toml already has a [tool.paratools] table; left unchanged",
+    ]
+    assert "paratools" not in (repo / "packages/old/pyproject.toml").read_text()
+    git(repo, "add", "-A")
+    listed = hookrunner(repo, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "packages/api:ruff-check" in listed.stdout
+    assert "packages/core:x" in listed.stdout
+
+
+def test_the_deepest_project_owns_a_file(repo: Path, rec: tuple[Path, dict[str, str]]) -> None:
+    log, env = rec
+    write_workspace(repo)
+    plugin = repo / "packages/api/plugins/p"
+    plugin.mkdir(parents=True)
+    (plugin / "p.py").write_text("\n")
+    (plugin / "pyproject.toml").write_text('[tool.paratools.tasks.lint]\ncmd = "rec plug-lint"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "plugin")
+    result = hookrunner(repo, "run", "-a", "--project", "packages/api", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = Events(log)
+    assert events.start_line("api-fmt") == [str(repo / "packages/api"), "setup.py", "src/api.py"]
+    assert events.start_line("plug-lint") == [str(plugin), "p.py", "pyproject.toml"]
+    assert "packages/api/plugins/p:lint" in result.stdout
