@@ -153,6 +153,15 @@ def _shares_files(task: TaskConfig, files: Sequence[str], chosen: Sequence[_Chos
     )
 
 
+def _kept(task: TaskConfig, choice: TaskChoice) -> bool:
+    """Whether ``--only``, ``--stage`` and ``--project`` keep the task in the plan."""
+    return (
+        (not choice.only or task.name in choice.only)
+        and (not choice.stages or task.stage in choice.stages)
+        and (choice.project is None or in_folder(task.project, choice.project))
+    )
+
+
 def build_plan(
     config: Config,
     classifier: FileFilter,
@@ -160,16 +169,12 @@ def build_plan(
     arg_limit: int,
 ) -> list[PlannedTask]:
     """Every configured task that the choice keeps, in declaration order."""
-    chosen = []
-    for task in config.tasks:
-        if choice.only and task.name not in choice.only:
-            continue
-        if choice.stages and task.stage not in choice.stages:
-            continue
-        if choice.project is not None and not in_folder(task.project, choice.project):
-            continue
-        files = classifier.select(task)
-        chosen.append(_Chosen(task, files, _skip_reason(task, choice, files)))
+    chosen = [
+        _Chosen(task, files, _skip_reason(task, choice, files))
+        for task in config.tasks
+        if _kept(task, choice)
+        for files in (classifier.select(task),)
+    ]
     running = [c for c in chosen if not c.skip]
     names = {c.task.name for c in running}
     earlier = {p: earlier_stages(config, p) for p in {c.task.project for c in running}}
