@@ -205,6 +205,30 @@ def test_depends_on_names_another_projects_task(
     assert result.returncode == 0, result.stdout + result.stderr
     events = Events(log)
     assert events.index("end", "core-lint") < events.index("start", "api-lint")
+    # Durations are remembered per project task, under its full name.
+    again = hookrunner(repo, "run", "-a", "--dry-run", env=env)
+    assert re.search(r"packages/api:ruff-check \(lint\): 1 file; ~\d", again.stdout)
+    assert re.search(r"packages/core:ruff-check \(lint\): 1 file; ~\d", again.stdout)
+
+
+def test_a_cycle_across_projects_is_named_in_the_first_tasks_file(
+    repo: Path, rec: tuple[Path, dict[str, str]]
+) -> None:
+    _log, env = rec
+    write_workspace(repo, api_depends="packages/core:ruff-check")
+    core = repo / "packages/core/pyproject.toml"
+    core.write_text(
+        core.read_text().replace(
+            'files = ["src/**"]\n', 'files = ["src/**"]\ndepends_on = ["packages/api:ruff-check"]\n'
+        )
+    )
+    result = hookrunner(repo, "run", "-a", env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "packages/api/pyproject.toml: tool.paratools.tasks.ruff-check.depends_on:"
+    ), result.stderr
+    assert "packages/core:ruff-check" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_project_option_and_runs_from_a_subdirectory(
