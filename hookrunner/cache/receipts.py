@@ -49,10 +49,15 @@ class Receipt(NamedTuple):
     """Per cached task, what :class:`~hookrunner.cache.keys.Keyer` calls its inputs."""
 
 
-# The code a receipt's answers come from: validating the configuration and
-# sorting files by their names and types. Another version of any of it makes
-# every receipt a stranger.
-_SOURCES = ("hookrunner/config.py", "hookrunner/files.py", "hookrunner/model.py")
+# The code a receipt's answers come from: validating the configuration (and
+# joining a workspace's projects) and sorting files by their names and types.
+# Another version of any of it makes every receipt a stranger.
+_SOURCES = (
+    "hookrunner/config.py",
+    "hookrunner/workspace.py",
+    "hookrunner/files.py",
+    "hookrunner/model.py",
+)
 _LIBRARIES = ("identify/identify.py", "identify/extensions.py", "pathspec/__init__.py")
 
 
