@@ -433,3 +433,25 @@ def test_the_deepest_project_owns_a_file(repo: Path, rec: tuple[Path, dict[str, 
     assert events.start_line("api-fmt") == [str(repo / "packages/api"), "setup.py", "src/api.py"]
     assert events.start_line("plug-lint") == [str(plugin), "p.py", "pyproject.toml"]
     assert "packages/api/plugins/p:lint" in result.stdout
+
+
+def test_projects_come_from_the_index_and_the_root_may_have_no_table(
+    repo: Path, rec: tuple[Path, dict[str, str]]
+) -> None:
+    log, env = rec
+    write_workspace(repo)
+    (repo / "pyproject.toml").write_text('[project]\nname = "root"\n')
+    git(repo, "commit", "-qam", "no root table")
+    # An untracked pyproject.toml with a table is no project (git's index says
+    # what the projects are, no folder is walked).
+    (repo / "scratch").mkdir()
+    (repo / "scratch" / "pyproject.toml").write_text(
+        '[tool.paratools.tasks.lint]\ncmd = "rec scratch-lint"\nalways_run = true\n'
+    )
+    result = hookrunner(repo, "run", "-a", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(Events(log).started()) == sorted(
+        ["api-fmt", "api-lint", "api-test", "core-fmt", "core-lint", "core-test"]
+    )
+    listed = json.loads(hookrunner(repo, "list", "--format", "json", env=env).stdout)
+    assert {t["project"] for t in listed["tasks"]} == {"packages/api", "packages/core"}

@@ -16,6 +16,7 @@ Edges = Mapping[str, list[str]]
 def _describe(task: TaskConfig) -> dict[str, object]:
     return {
         "name": task.name,
+        "project": task.project,
         "stage": task.stage,
         "cmd": list(task.cmd),
         "depends_on": list(task.depends_on),
