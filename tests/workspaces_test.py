@@ -201,6 +201,7 @@ def test_depends_on_names_another_projects_task(
     result = hookrunner(repo, "run", "-a", "--dry-run", env=env)
     assert "packages/api:ruff-check (lint)" in result.stdout
     assert "after packages/core:ruff-check, packages/api:ruff-format" in result.stdout
+    assert "       $ cd packages/api && rec api-lint\n" in result.stdout
     result = hookrunner(repo, "run", "-a", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     events = Events(log)

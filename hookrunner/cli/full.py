@@ -89,7 +89,8 @@ def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> st
         if waits:
             parts.append("after " + ", ".join(waits))
         lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {'; '.join(parts)}")
-        lines.append(f"       $ {shlex.join(p.task.cmd)}")
+        where = f"cd {shlex.quote(p.task.cwd)} && " if p.task.cwd else ""
+        lines.append(f"       $ {where}{shlex.join(p.task.cmd)}")
     edges = {p.name: [*p.after, *p.depends_on] for p in plan if not p.skip}
     path, total = critical_path(edges, durations)
     if path and total > 0:
