@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -456,3 +457,29 @@ def test_projects_come_from_the_index_and_the_root_may_have_no_table(
     )
     listed = json.loads(hookrunner(repo, "list", "--format", "json", env=env).stdout)
     assert {t["project"] for t in listed["tasks"]} == {"packages/api", "packages/core"}
+
+
+def test_a_commit_in_a_member_through_the_installed_hook(
+    repo: Path, rec: tuple[Path, dict[str, str]]
+) -> None:
+    log, env = rec
+    write_workspace(repo)
+    from hookrunner.cli.install import install
+    from hookrunner.git.commands import find_repo
+
+    install(find_repo(repo), ["pre-commit"])
+    api = repo / "packages" / "api"
+    (api / "src" / "api.py").write_text("api = 2\n")
+    # Unstaged work in another member is hidden from the tasks and kept.
+    (repo / "packages/core/src/core.py").write_text("core = 'unstaged'\n")
+    done = subprocess.run(
+        ["git", "commit", "-qm", "api", "--", "src/api.py"],
+        cwd=api,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(Events(log).started()) == ["api-fmt", "api-lint", "api-test"]
+    assert (repo / "packages/core/src/core.py").read_text() == "core = 'unstaged'\n"
+    assert git(repo, "show", "--stat", "--format=", "HEAD").split()[0] == "packages/api/src/api.py"
