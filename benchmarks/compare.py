@@ -55,6 +55,9 @@ VARIANTS = (TESTS_BESIDE_LINT, CACHED)
 PYTEST_SUBSET = ("tests/graph_test.py", "tests/xargs_test.py")
 STAGED_PREFERRED = ("hookrunner/graph.py", "hookrunner/xargs.py", "tests/graph_test.py")
 STAGED_COUNT = 3
+WORKSPACE_MEMBERS = 4
+WORKSPACE_RUNNERS = ("prek", "hookrunner")
+"""The runners with a workspace mode (pre-commit and lefthook have none)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Workload:
     slots: int = WIDE_SLOTS
     realistic: bool = False
     notes: Mapping[str, str] = field(default_factory=dict)
+    members: int = 0
+    """A workspace of this many member projects, each with ``tasks`` (and a root
+    project with none): run by prek's workspace mode and hookrunner's."""
 
     def bound(self) -> float | None:
         """Critical path: per stage, the longest task or the stage's work spread over the slots."""
@@ -98,6 +104,8 @@ class Case:
 
     @property
     def key(self) -> str:
+        if self.workload.members:
+            return f"{self.workload.name}-{'staged' if self.staged else 'all'}"
         if not self.workload.realistic:
             return self.workload.name
         mode = "push" if self.push else "staged" if self.staged else "all"
@@ -105,6 +113,9 @@ class Case:
 
     @property
     def title(self) -> str:
+        if self.workload.members:
+            mode = "one member's file staged" if self.staged else "--all-files"
+            return f"{self.workload.name} ({mode})"
         if not self.workload.realistic:
             return self.workload.name
         if self.push:
@@ -194,6 +205,16 @@ WORKLOADS: dict[str, Workload] = {
             },
         ),
         Workload(
+            "workspace",
+            "4 member projects, each format 0.2 s, lint 0.3 s, test 0.5 s: bound 1.0 s",
+            _sleeps([("fmt", "format", 0.2), ("lint", "lint", 0.3), ("test", "test", 0.5)]),
+            members=WORKSPACE_MEMBERS,
+            notes={
+                "prek": "workspace mode: a .pre-commit-config.yaml per member, priority = stage",
+                "hookrunner": "a [tool.paratools] table per member's pyproject.toml",
+            },
+        ),
+        Workload(
             "realistic",
             "a copy of this repository's source with ruff format, ruff check, mypy and"
             f" pytest ({' '.join(PYTEST_SUBSET)})",
@@ -228,7 +249,7 @@ def pre_commit_config(wl: Workload, priorities: bool) -> str:
         ]
         if wl.realistic:
             lines.append("    types: [python]")
-        else:
+        elif not wl.members:  # a member's tasks run when it has files in the run
             lines.append("    always_run: true")
         if priorities:
             lines.append(f"    priority: {STAGES.index(task.stage)}")
@@ -267,7 +288,10 @@ def paratools_table(wl: Workload, tests_wait_for_lint: bool = True, cache: bool 
             # except in the row that measures the cache itself.
             f"cache = {'true' if cache else 'false'}",
         ]
-        lines.append('types = ["python"]' if wl.realistic else "always_run = true")
+        if wl.realistic:
+            lines.append('types = ["python"]')
+        elif not wl.members:  # a member's tasks run when it has files in the run
+            lines.append("always_run = true")
         lines.append("")
     return "\n".join(lines)
 
@@ -352,10 +376,30 @@ def _copy_sources(repo: Path, source: Path) -> None:
     (repo / ".gitignore").write_text("__pycache__/\n.*_cache/\n")
 
 
+def _prepare_workspace(bench: Bench, wl: Workload, repo: Path) -> Prepared:
+    """A root project with no tasks and ``wl.members`` member projects."""
+    (repo / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (repo / "pyproject.toml").write_text(f"[tool.paratools]\njobs = {wl.slots}\n")
+    for i in range(wl.members):
+        member = repo / "packages" / f"m{i}"
+        member.mkdir(parents=True)
+        (member / "a.py").write_text("x = 1\n")
+        (member / ".pre-commit-config.yaml").write_text(pre_commit_config(wl, priorities=True))
+        table = paratools_table(wl).replace(f"[tool.paratools]\njobs = {wl.slots}\n", "")
+        (member / "pyproject.toml").write_text(f'[project]\nname = "m{i}"\n\n{table}')
+    bench.git(repo, "add", "-A")
+    bench.git(repo, "commit", "-qm", "benchmark")
+    prepared = Prepared(repo, base=bench.git(repo, "rev-parse", "HEAD").strip())
+    prepared.staged_content = {"packages/m0/a.py": b"x = 2\n"}
+    return prepared
+
+
 def prepare(bench: Bench, wl: Workload, source: Path) -> Prepared:
     repo = bench.root / wl.name
     repo.mkdir()
     bench.git(repo, "init", "-q")
+    if wl.members:
+        return _prepare_workspace(bench, wl, repo)
     if wl.realistic:
         _copy_sources(repo, source)
         # A source tree mid-edit may not be format-clean; every runner would then report
@@ -419,7 +463,9 @@ def restore(bench: Bench, prepared: Prepared, staged: bool) -> None:
         bench.git(prepared.repo, "add", "--", *prepared.staged_content)
 
 
-def runner_argv(bench: Bench, runner: str, staged: bool) -> list[str]:
+def runner_argv(bench: Bench, runner: str, staged: bool, workspace: bool = False) -> list[str]:
+    if runner == "prek" and workspace:  # no -c: a named config turns workspace mode off
+        return [str(bench.tool("prek")), "run"] + ([] if staged else ["--all-files"])
     if runner == "pre-commit":
         return [str(bench.tool("pre-commit")), "run", *([] if staged else ["--all-files"])]
     if runner == "prek":
@@ -486,7 +532,7 @@ def run_case(
                 argv, stdin = _commit_then_push(bench, prepared, result.runner, env)
             else:
                 restore(bench, prepared, case.staged)
-                argv = runner_argv(bench, result.runner, case.staged)
+                argv = runner_argv(bench, result.runner, case.staged, bool(wl.members))
             start = time.perf_counter()
             try:
                 proc = subprocess.run(
@@ -600,7 +646,7 @@ def print_case(case: Case, results: Sequence[Result], runs: int) -> None:
     bound = wl.bound()
     print()
     print(f"{case.title}: {wl.about}")
-    head = f"  {len(wl.tasks)} tasks, {runs} runs after 1 warm-up"
+    head = f"  {len(wl.tasks) * max(1, wl.members)} tasks, {runs} runs after 1 warm-up"
     if bound is not None:
         head += f", critical-path bound {bound:.3f} s"
     print(head)
@@ -777,7 +823,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     capture_output=True,
                     check=False,
                 )
+            if wl.members:
+                runners = [r for r in runners if r in WORKSPACE_RUNNERS]
             cases = [Case(wl, staged=False)]
+            if wl.members:
+                cases.append(Case(wl, staged=True))
             if wl.realistic:
                 cases += [Case(wl, staged=True), Case(wl, staged=True, push=True)]
             for case in cases:

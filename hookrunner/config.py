@@ -45,8 +45,12 @@ TASK_KEYS = (
 )
 
 
-def load_config(path: Path, root: Path, display: str | None = None) -> Config:
-    """Read ``path`` and validate its ``[tool.paratools]`` table."""
+def load_config(
+    path: Path, root: Path, display: str | None = None, foreign: bool = False
+) -> Config:
+    """Read ``path`` and validate its ``[tool.paratools]`` table; ``foreign``: a
+    ``depends_on`` entry with a ``:`` may name another project's task (checked
+    by :mod:`hookrunner.workspace`)."""
     file = _display(path) if display is None else display
     try:
         data = path.read_bytes()
@@ -61,11 +65,11 @@ def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)": keep it
         raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
-    return parse_config(document, file, root, path)._replace(digest=digest(data))
+    return parse_config(document, file, root, path, foreign)._replace(digest=digest(data))
 
 
 def parse_config(
-    data: Mapping[str, Any], file: str, root: Path, path: Path | None = None
+    data: Mapping[str, Any], file: str, root: Path, path: Path | None = None, foreign: bool = False
 ) -> Config:
     """Validate a parsed pyproject document; ``path`` defaults to ``root/pyproject.toml``."""
     tool = data.get("tool")
@@ -86,7 +90,7 @@ def parse_config(
         _task(name, spec, index, timeout, file, root)
         for index, (name, spec) in enumerate(tasks_table.items())
     )
-    _check_dependencies(tasks, file)
+    _check_dependencies(tasks, file, foreign)
     return Config(
         path=root / "pyproject.toml" if path is None else path,
         jobs=jobs,
@@ -165,12 +169,14 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
     )
 
 
-def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str) -> None:
+def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str, foreign: bool = False) -> None:
     by_name = {task.name: task for task in tasks}
     graph: dict[str, tuple[str, ...]] = {}
     for task in tasks:
         at = f"tool.paratools.tasks.{_key(task.name)}.depends_on"
         for dep in task.depends_on:
+            if foreign and ":" in dep and dep not in by_name:
+                continue
             if dep == task.name:
                 raise ConfigError(file, at, f"task {_show(dep)} depends on itself")
             if dep not in by_name:
@@ -186,7 +192,7 @@ def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str) -> None:
                     f"a {task.stage} task cannot depend on {_show(dep)}, a {dep_stage} task"
                     f" (stages run {' -> '.join(STAGES)})",
                 )
-        graph[task.name] = task.depends_on
+        graph[task.name] = tuple(d for d in task.depends_on if d in by_name)
     try:
         validate(graph)  # tasks in declaration order: the cycle starts at the first declared
     except CircularDependencyError as e:

@@ -193,6 +193,18 @@ def _fits(
     return every <= tags and (not some or not some.isdisjoint(tags)) and none.isdisjoint(tags)
 
 
+def _owned(files: Sequence[str], project: str, nested: Sequence[str]) -> list[str]:
+    """The files of a workspace project: under its folder and under none of the
+    projects inside it (the deepest project owns a file)."""
+    if project:
+        prefix = project + "/"
+        files = [path for path in files if path.startswith(prefix)]
+    if nested:
+        inner = tuple(folder + "/" for folder in nested)
+        return [path for path in files if not path.startswith(inner)]
+    return list(files)
+
+
 class Classifier:
     """Built once per run from the run's file list; caches identify tags per file.
 
@@ -250,16 +262,21 @@ class Classifier:
             return self._from_known(self._known[task.name])
         if self._warn and task.regex_like:
             self._warn_unmatched(task)
-        key = (task.files, task.exclude, task.types, task.types_or, task.exclude_types)
+        key = (
+            task.files, task.exclude, task.types, task.types_or, task.exclude_types,
+            (task.project,), task.nested,
+        )  # fmt: skip
         selected = self._selected.get(key)
         if selected is None:
-            selected = list(self.files)
+            selected = _owned(self.files, task.project, task.nested)
+            # A project's globs are relative to its folder.
+            cut = len(task.project) + 1 if task.project else 0
             if task.files:
                 match = _matcher(task.files)
-                selected = [path for path in selected if match(path)]
+                selected = [path for path in selected if match(path[cut:])]
             if task.exclude:
                 match = _matcher(task.exclude)
-                selected = [path for path in selected if not match(path)]
+                selected = [path for path in selected if not match(path[cut:])]
             links = "symlink" in task.types or "symlink" in task.types_or
             selected = self._kinds.files(selected, self._records, links)
             if task.types or task.types_or or task.exclude_types:

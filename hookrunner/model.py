@@ -65,6 +65,21 @@ class TaskConfig(NamedTuple):
     a pre-commit regular expression: a run prints the warning (which names the
     configuration file and key) when the pattern matches none of its files."""
     position: int = 0
+    project: str = ""
+    """The folder of the project the task belongs to ("" for the root project):
+    the task sees the run's files under it, its globs are relative to it."""
+    nested: tuple[str, ...] = ()
+    """The folders of the projects inside the task's own: their files are theirs."""
+
+
+class Project(NamedTuple):
+    """One ``pyproject.toml`` with a ``[tool.paratools]`` table in a workspace."""
+
+    dir: str
+    """Repository-relative folder, "" for the root project."""
+    file: str
+    """Its configuration file as messages name it."""
+    tests_wait_for_lint: bool = True
 
 
 class Config(NamedTuple):
@@ -76,6 +91,8 @@ class Config(NamedTuple):
     tasks: tuple[TaskConfig, ...] = ()
     digest: str = ""
     """Names the configuration file's bytes (see :func:`hookrunner.cache.keys.digest`)."""
+    projects: tuple[Project, ...] = ()
+    """The member projects of a workspace (the root's own settings are above)."""
 
 
 # -- what a run did --------------------------------------------------------------

@@ -61,9 +61,16 @@ class TaskChoice(NamedTuple):
     skip: Collection[str] = ()
     skip_source: str = "--skip"
     stages: tuple[str, ...] = ()
+    project: str | None = None
+    """``--project``: only the projects in this repository-relative folder ("" is every one)."""
     arguments: tuple[str, ...] | None = None
     """For a hook about a message or a history (commit-msg, ...): git's
     arguments, given to every task in place of filenames; such tasks always run."""
+
+
+def in_folder(project: str, folder: str) -> bool:
+    """Whether the project folder ``project`` is ``folder`` or inside it ("" is the root)."""
+    return not folder or project == folder or project.startswith(folder + "/")
 
 
 def stage_rank(stage: str) -> int:
@@ -104,12 +111,16 @@ def _invocations(
     return tuple(result)
 
 
-def earlier_stages(config: Config) -> dict[str, tuple[str, ...]]:
-    """The stages each stage waits for (``tests_wait_for_lint``)."""
+def earlier_stages(config: Config, project: str = "") -> dict[str, tuple[str, ...]]:
+    """The stages each stage of ``project`` waits for (its ``tests_wait_for_lint``)."""
+    waits = config.tests_wait_for_lint
+    for member in config.projects:
+        if member.dir == project:
+            waits = member.tests_wait_for_lint
     return {
         "format": (),
         "lint": ("format",),
-        "test": ("format", "lint") if config.tests_wait_for_lint else ("format",),
+        "test": ("format", "lint") if waits else ("format",),
     }
 
 
@@ -145,6 +156,15 @@ def _shares_files(task: TaskConfig, files: Sequence[str], chosen: Sequence[_Chos
     )
 
 
+def _kept(task: TaskConfig, choice: TaskChoice) -> bool:
+    """Whether ``--only``, ``--stage`` and ``--project`` keep the task in the plan."""
+    return (
+        (not choice.only or task.name in choice.only)
+        and (not choice.stages or task.stage in choice.stages)
+        and (choice.project is None or in_folder(task.project, choice.project))
+    )
+
+
 def build_plan(
     config: Config,
     classifier: FileFilter,
@@ -152,24 +172,26 @@ def build_plan(
     arg_limit: int,
 ) -> list[PlannedTask]:
     """Every configured task that the choice keeps, in declaration order."""
-    chosen = []
-    for task in config.tasks:
-        if choice.only and task.name not in choice.only:
-            continue
-        if choice.stages and task.stage not in choice.stages:
-            continue
-        files = classifier.select(task)
-        chosen.append(_Chosen(task, files, _skip_reason(task, choice, files)))
+    chosen = [
+        _Chosen(task, files, _skip_reason(task, choice, files))
+        for task in config.tasks
+        if _kept(task, choice)
+        for files in (classifier.select(task),)
+    ]
     running = [c for c in chosen if not c.skip]
     names = {c.task.name for c in running}
-    earlier = earlier_stages(config)
+    earlier = {p: earlier_stages(config, p) for p in {c.task.project for c in running}}
     plan = []
     for task, files, skip in chosen:
         if skip:
             plan.append(PlannedTask(task, tuple(files), skip))
             continue
         formatter = task.stage == "format"
-        after = [c.task.name for c in running if c.task.stage in earlier[task.stage]]
+        # Stage order holds within a project: another project's stages go their own pace.
+        waits = earlier[task.project][task.stage]
+        after = [
+            c.task.name for c in running if c.task.stage in waits and c.task.project == task.project
+        ]
         if formatter:
             after += _writers_before(task, running, config)
         plan.append(
@@ -270,6 +292,9 @@ class _Overlaps:
         formats = [t for t in tasks if t.stage == "format"]
         for i, first in enumerate(formats):
             for second in formats[i + 1 :]:
+                # Projects own disjoint files.
+                if first.project != second.project:
+                    continue
                 if not types_disjoint(first.types, second.types):
                     shared = f"shared/{first.position}/{second.position}"
                     self.files[first.name].append(shared)

@@ -24,7 +24,14 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from hookrunner.cache.keys import Keyer, config_files, config_name, keyer
+from hookrunner.cache.keys import (
+    Keyer,
+    config_files,
+    config_name,
+    keyer,
+    project_config,
+    project_files,
+)
 from hookrunner.hashing import blob_id, digest
 
 if TYPE_CHECKING:
@@ -288,11 +295,18 @@ def keyers(
         if task.cache == "per-file":
             if configs is None:
                 configs = config_files(tracked)
-            inputs = list(configs)
+            inputs = project_files(task, configs)
             if task.cache_inputs:  # pathspec is a costly import: only when there are globs
                 from hookrunner.files import compile_globs
 
                 spec = compile_globs(task.cache_inputs)
-                inputs += [p for p in tracked if spec.match_file(p) and p not in configs]
-        result[task.name] = keyer(task, contents, config_file, inputs, repo.root, env)
+                prefix = task.project + "/" if task.project else ""  # globs are the project's
+                inputs += [
+                    p
+                    for p in tracked
+                    if p.startswith(prefix) and spec.match_file(p[len(prefix) :])
+                    and p not in configs
+                ]  # fmt: skip
+        own = project_config(task, config_file)
+        result[task.name] = keyer(task, contents, own, inputs, repo.root, env)
     return contents, result

@@ -139,6 +139,31 @@ def config_files(tracked: Iterable[str]) -> list[str]:
     return found
 
 
+def project_config(task: TaskConfig, config_file: str) -> str:
+    """The configuration file that defines ``task``: its workspace project's, or
+    ``config_file`` (the root's)."""
+    return f"{task.project}/pyproject.toml" if task.project else config_file
+
+
+def project_files(task: TaskConfig, paths: Iterable[str]) -> list[str]:
+    """Of ``paths``, those a workspace project's task may read as its own: in the
+    folders above its project, or in it but in no project inside it. Another
+    project's configuration files change none of this one's per-file keys."""
+    if not task.project and not task.nested:
+        return list(paths)
+    inner = tuple(folder + "/" for folder in task.nested)
+    kept = []
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        above = task.project == folder or task.project.startswith(folder + "/") or not folder
+        own = (not task.project or path.startswith(task.project + "/")) and not path.startswith(
+            inner
+        )
+        if above or own:
+            kept.append(path)
+    return kept
+
+
 class Idents(Protocol):
     def ident(self, path: str) -> str:
         """What ``path`` holds as the task reads it (mode, blob id, link target)."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from hookrunner.cache.keys import Keyer
     from hookrunner.files import Classifier
 
-RECEIPT_FORMAT = 2
+RECEIPT_FORMAT = 3
 RECEIPTS = "receipts"
 """The receipts' folder inside the cache's."""
 MAX_RECEIPTS = 64
@@ -36,8 +36,9 @@ MAX_RECEIPTS = 64
 class Receipt(NamedTuple):
     """What a full run found that depends only on the receipt's name."""
 
-    settings: tuple[int, bool, float, bool]
-    """jobs, fail_fast, timeout, tests_wait_for_lint."""
+    settings: tuple[int, bool, float, bool, tuple[tuple[str, str, bool], ...]]
+    """jobs, fail_fast, timeout, tests_wait_for_lint, and the workspace's member
+    projects (:class:`~hookrunner.model.Project` fields)."""
     tasks: tuple[tuple[object, ...], ...]
     selected: dict[str, list[str]]
     """Per task, the tracked files its filters keep, in index order."""
@@ -47,10 +48,15 @@ class Receipt(NamedTuple):
     """Per cached task, what :class:`~hookrunner.cache.keys.Keyer` calls its inputs."""
 
 
-# The code a receipt's answers come from: validating the configuration and
-# sorting files by their names and types. Another version of any of it makes
-# every receipt a stranger.
-_SOURCES = ("hookrunner/config.py", "hookrunner/files.py", "hookrunner/model.py")
+# The code a receipt's answers come from: validating the configuration (and
+# joining a workspace's projects) and sorting files by their names and types.
+# Another version of any of it makes every receipt a stranger.
+_SOURCES = (
+    "hookrunner/config.py",
+    "hookrunner/workspace.py",
+    "hookrunner/files.py",
+    "hookrunner/model.py",
+)
 _LIBRARIES = ("identify/identify.py", "identify/extensions.py", "pathspec/__init__.py")
 
 
@@ -118,7 +124,13 @@ def save_receipt(
     """Write the receipt a later run on the same index will look for
     (``classifier``: one over every tracked file)."""
     receipt = Receipt(
-        settings=(config.jobs, config.fail_fast, config.timeout, config.tests_wait_for_lint),
+        settings=(
+            config.jobs,
+            config.fail_fast,
+            config.timeout,
+            config.tests_wait_for_lint,
+            tuple(tuple(project) for project in config.projects),  # type: ignore[misc]
+        ),
         tasks=tuple(tuple(task) for task in config.tasks),
         selected={task.name: classifier.select(task) for task in config.tasks},
         scope=dict.fromkeys(keyers),
@@ -166,7 +178,7 @@ def _well_formed(receipt: Receipt) -> bool:
     parts = (receipt.selected, receipt.scope, receipt.inputs)
     return (
         isinstance(receipt.settings, tuple)
-        and len(receipt.settings) == 4
+        and len(receipt.settings) == 5
         and all(isinstance(part, dict) for part in parts)
         and set(receipt.selected) == names
         and set(receipt.scope) == set(receipt.inputs) <= names

@@ -182,10 +182,10 @@ def cache_clear() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
 def init(config_path: str | None) -> None:
     """Write a starter [tool.paratools] table for the tools this project uses."""
-    from hookrunner.cli.init import write_starter
+    from hookrunner.cli.init import write_starters
 
     path = Path(config_path) if config_path else _project_root() / "pyproject.toml"
-    click.echo(write_starter(path))
+    click.echo(write_starters(path))
 
 
 def _project_root() -> Path:

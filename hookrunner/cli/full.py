@@ -50,7 +50,24 @@ def config_path(repo: git.Repo, option: str | None) -> Path:
 
 def load(option: str | None) -> tuple[git.Repo, Config]:
     repo = git.find_repo()
-    return repo, load_config(config_path(repo, option), repo.root)
+    return repo, read_config(repo, option)
+
+
+def read_config(repo: git.Repo, option: str | None) -> Config:
+    """The configuration ``--config`` names, or the root ``pyproject.toml`` with
+    every workspace project the index holds."""
+    if option:
+        return load_config(config_path(repo, option), repo.root)
+    from hookrunner.workspace import PYPROJECT, load_workspace
+
+    # The pathspec is a glob here (and "*" crosses folders): only the
+    # pyproject.toml files below the root are listed.
+    listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
+    tracked = os.fsdecode(listed).split("\0")[:-1]
+    return load_workspace(config_path(repo, option), repo.root, tracked)
+
+
+_GLOBS = {"GIT_LITERAL_PATHSPECS": "0"}
 
 
 def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> str:
@@ -72,7 +89,8 @@ def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> st
         if waits:
             parts.append("after " + ", ".join(waits))
         lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {'; '.join(parts)}")
-        lines.append(f"       $ {shlex.join(p.task.cmd)}")
+        where = f"cd {shlex.quote(p.task.cwd)} && " if p.task.cwd else ""
+        lines.append(f"       $ {where}{shlex.join(p.task.cmd)}")
     edges = {p.name: [*p.after, *p.depends_on] for p in plan if not p.skip}
     path, total = critical_path(edges, durations)
     if path and total > 0:
@@ -173,7 +191,7 @@ def _run_locked(
             # A push is judged by what it pushes: a commit that is not HEAD is
             # checked in a checkout of its own.
             with worktree.checkout(repo, pushed) as there:
-                config = load_config(config_path(there, options.config_path), there.root)
+                config = read_config(there, options.config_path)
                 view = git.Subprocess(there)
                 return _run_tasks(
                     there, view, config, options, hook, fileset, started, True, ref_lines
@@ -182,7 +200,7 @@ def _run_locked(
     # judged by what it commits, and file types are read from the files.
     hide = guarded and (fileset.staged or pushed is not None)
     with _hidden(repo, hide) as notes:
-        config = load_config(config_path(repo, options.config_path), repo.root)
+        config = read_config(repo, options.config_path)
         ran = _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
     if notes and ran is not None and ran.code == 0:
         ran = ran._replace(code=1)
@@ -230,7 +248,7 @@ def _run_tasks(
         # another branch) is never handed to a tool.
         files = [name for name in files if os.path.lexists(repo.root / name)]
     classifier = Classifier(repo.root, files, view.records)
-    choice = task_choice(config, options, hook, fileset)
+    choice = task_choice(config, options, hook, fileset, str(repo.root))
     plan = build_plan(config, classifier, choice, max_length(env))
     if options.dry_run:
         output_of(options).write(describe_plan(plan, durations))

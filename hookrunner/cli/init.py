@@ -148,17 +148,53 @@ def starter_table(
     return "\n".join(lines)
 
 
-def write_starter(path: Path) -> str:
-    """Append the starter table to ``path`` (created if missing); never touch
-    an existing [tool.paratools] table. Returns what to tell the user."""
+def _read(path: Path, shown: str) -> tuple[str, dict[str, object]]:
     text = path.read_text() if path.exists() else ""
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise HookrunnerError(f"{path.name}: {exc}") from None
+        raise HookrunnerError(f"{shown}: {exc}") from None
+
+
+def uv_members(root: Path, data: dict[str, object]) -> list[Path]:
+    """The folders of a uv workspace's members (``[tool.uv.workspace]``'s
+    ``members`` globs, less its ``exclude``) that hold a pyproject.toml."""
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    if not isinstance(workspace, dict):
+        return []
+
+    def matched(key: str) -> set[Path]:
+        globs = workspace.get(key, [])
+        if not isinstance(globs, list):
+            return set()
+        return {p for g in globs if isinstance(g, str) and g for p in root.glob(g)}
+
+    found = matched("members") - matched("exclude")
+    return sorted(p for p in found if p != root and (p / "pyproject.toml").is_file())
+
+
+def write_starters(path: Path) -> str:
+    """:func:`write_starter` for ``path`` and, in a uv workspace, for each
+    member's pyproject.toml: each becomes a project of its own."""
+    _text, data = _read(path, path.name)
+    messages = [write_starter(path)]
+    for member in uv_members(path.parent, data):
+        shown = member.relative_to(path.parent).as_posix() + "/pyproject.toml"
+        messages.append(write_starter(member / "pyproject.toml", shown))
+    return "\n".join(messages)
+
+
+def write_starter(path: Path, shown: str | None = None) -> str:
+    """Append the starter table to ``path`` (created if missing); never touch
+    an existing [tool.paratools] table. Returns what to tell the user
+    (``shown``: how it names the file, its name by default)."""
+    shown = shown or path.name
+    text, data = _read(path, shown)
     tool = data.get("tool")
     if isinstance(tool, dict) and "paratools" in tool:
-        return f"{path.name} already has a [tool.paratools] table; left unchanged"
+        return f"{shown} already has a [tool.paratools] table; left unchanged"
     root = path.parent
     names = detect(root, data)
     notes = []
@@ -181,5 +217,5 @@ def write_starter(path: Path) -> str:
         text += "\n"
     path.write_text(text + table if text else table.lstrip("\n"))
     found = ", ".join(names) if names else "no known tools"
-    head = f"wrote a starter [tool.paratools] table to {path.name} ({found})"
+    head = f"wrote a starter [tool.paratools] table to {shown} ({found})"
     return "\n".join([head, *notes])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from hookrunner.engine.graph import closure, critical_path
 from hookrunner.model import STAGES, Config, TaskConfig
@@ -16,6 +16,7 @@ Edges = Mapping[str, list[str]]
 def _describe(task: TaskConfig) -> dict[str, object]:
     return {
         "name": task.name,
+        "project": task.project,
         "stage": task.stage,
         "cmd": list(task.cmd),
         "depends_on": list(task.depends_on),
@@ -68,12 +69,39 @@ def _text(
         return "no tasks in [tool.paratools.tasks]\n"
     width = max(len(t.name) for t in config.tasks)
     lines = []
+    if not config.projects:
+        lines += _stage_lines(config.tasks, edges, durations, width, "")
+    for folder, file, tasks in _projects(config) if config.projects else ():
+        lines.append(f"project {folder or '.'} ({file}):")
+        lines += _stage_lines(tasks, edges, durations, width, "  ")
+    if path:
+        lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
+    return "\n".join(lines) + "\n"
+
+
+def _projects(config: Config) -> list[tuple[str, str, list[TaskConfig]]]:
+    """A workspace's projects that have tasks, the root's first: folder, file, tasks."""
+    # A workspace is read from the root's pyproject.toml (never from --config).
+    root = [("", "pyproject.toml", [t for t in config.tasks if not t.project])]
+    members = [(p.dir, p.file, [t for t in config.tasks if t.project == p.dir])
+               for p in config.projects]  # fmt: skip
+    return [group for group in (*root, *members) if group[2]]
+
+
+def _stage_lines(
+    tasks: Sequence[TaskConfig],
+    edges: Edges,
+    durations: Mapping[str, float],
+    width: int,
+    indent: str,
+) -> list[str]:
+    lines = []
     for stage in STAGES:
-        tasks = [t for t in config.tasks if t.stage == stage]
-        if not tasks:
+        staged = [t for t in tasks if t.stage == stage]
+        if not staged:
             continue
-        lines.append(f"{stage}:")
-        for t in tasks:
+        lines.append(f"{indent}{stage}:")
+        for t in staged:
             extra = []
             if t.depends_on:
                 extra.append("depends on " + ", ".join(t.depends_on))
@@ -84,25 +112,41 @@ def _text(
             if t.name in durations:
                 extra.append(f"~{durations[t.name]:.2f}s")
             suffix = f"  ({'; '.join(extra)})" if extra else ""
-            lines.append(f"  {t.name:<{width}}  {shlex.join(t.cmd)}{suffix}")
-    if path:
-        lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
-    return "\n".join(lines) + "\n"
+            lines.append(f"{indent}  {t.name:<{width}}  {shlex.join(t.cmd)}{suffix}")
+    return lines
 
 
 def _quote(name: str) -> str:
     return json.dumps(name)
 
 
-def _clusters(config: Config, node: Callable[[str], str], start: str, end: str) -> list[str]:
-    """One box per non-empty stage around its tasks, in DOT or Mermaid words."""
+def _clusters(
+    tasks: Sequence[TaskConfig], node: Callable[[str], str], start: str, end: str, prefix: str = ""
+) -> list[str]:
+    """One box per non-empty stage around its tasks, in DOT or Mermaid words
+    (``prefix``: the project's, to keep box names apart)."""
     lines = []
     for stage in STAGES:
-        tasks = [t for t in config.tasks if t.stage == stage]
-        if tasks:
-            lines.append(start.format(stage=stage, label=_quote(stage)))
-            lines.extend(f"    {node(t.name)}" for t in tasks)
+        staged = [t for t in tasks if t.stage == stage]
+        if staged:
+            title = f" [{stage}]" if prefix else ""
+            lines.append(start.format(id=prefix + stage, label=_quote(stage), title=title))
+            lines.extend(f"    {node(t.name)}" for t in staged)
             lines.append(end)
+    return lines
+
+
+def _boxes(config: Config, node: Callable[[str], str], start: str, end: str) -> list[str]:
+    """The stage boxes; in a workspace, inside one box per project."""
+    if not config.projects:
+        return _clusters(config.tasks, node, start, end)
+    lines = []
+    for i, (folder, _file, tasks) in enumerate(_projects(config)):
+        name = _quote(folder or ".")
+        lines.append(start.format(id=f"p{i}", label=name, title=f" [{name}]"))
+        inner = _clusters(tasks, node, start, end, f"p{i}_")
+        lines.extend("  " + line.replace("\n", "\n  ") for line in inner)
+        lines.append(end)
     return lines
 
 
@@ -124,8 +168,8 @@ def _arrows(config: Config, edges: Edges) -> list[tuple[str, str, bool]]:
 
 def _dot(config: Config, edges: Edges) -> str:
     lines = ["digraph hookrunner {", "  rankdir=LR;", "  node [shape=box];"]
-    start = "  subgraph cluster_{stage} {{\n    label={label};"
-    lines += _clusters(config, lambda n: f"{_quote(n)};", start, "  }")
+    start = "  subgraph cluster_{id} {{\n    label={label};"
+    lines += _boxes(config, lambda n: f"{_quote(n)};", start, "  }")
     for a, b, needed in _arrows(config, edges):
         lines.append(f"  {_quote(a)} -> {_quote(b)};" if needed else
                      f"  {_quote(a)} -> {_quote(b)} [style=dashed];")  # fmt: skip
@@ -136,7 +180,7 @@ def _dot(config: Config, edges: Edges) -> str:
 def _mermaid(config: Config, edges: Edges) -> str:
     ids = {t.name: f"t{i}" for i, t in enumerate(config.tasks)}
     lines = ["flowchart LR"]
-    lines += _clusters(config, lambda n: f"{ids[n]}[{_quote(n)}]", "  subgraph {stage}", "  end")
+    lines += _boxes(config, lambda n: f"{ids[n]}[{_quote(n)}]", "  subgraph {id}{title}", "  end")
     for a, b, needed in _arrows(config, edges):
         lines.append(f"  {ids[a]} {'-->' if needed else '-.->'} {ids[b]}")
     return "\n".join(lines) + "\n"

@@ -34,6 +34,7 @@ class RunOptions(NamedTuple):
     config_path: str | None = None
     dry_run: bool = False
     no_cache: bool = False
+    project: str | None = None
 
 
 class Option(NamedTuple):
@@ -88,4 +89,8 @@ RUN_OPTIONS = (
     Option("config_path", ("--config",), "value", "Config file.", metavar="PATH"),
     Option("dry_run", ("--dry-run",), "flag", "Show what would run, and why tasks are skipped."),
     Option("no_cache", ("--no-cache",), "flag", "Run every task, even on content that passed."),
+    Option(
+        "project", ("--project",), "value", "Only the workspace projects in this folder.",
+        metavar="DIR",
+    ),
 )  # fmt: skip

@@ -32,7 +32,7 @@ import sys
 from typing import NamedTuple
 
 from hookrunner.cache.contents import Contents, converting
-from hookrunner.cache.keys import config_name, keyer
+from hookrunner.cache.keys import config_name, keyer, project_config
 from hookrunner.cache.receipts import load_receipt, receipt_name, receipt_path, seen
 from hookrunner.cache.store import DIRECTORY, Store
 from hookrunner.cli.options import RunOptions
@@ -54,7 +54,7 @@ from hookrunner.git import index as plumbing
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
 from hookrunner.hashing import digest
-from hookrunner.model import DEFAULT_HOOKS, Config, TaskConfig, TaskResult
+from hookrunner.model import DEFAULT_HOOKS, Config, Project, TaskConfig, TaskResult
 from hookrunner.plan import build_plan
 
 
@@ -88,6 +88,7 @@ OPTION_USE = {
     "config_path": "same",
     "dry_run": "full",
     "no_cache": "full",
+    "project": "same",
 }
 """How the quick path treats each :class:`RunOptions` field: ``same`` (read by
 the code the full run uses), or ``full`` (a run that sets it is the full run's).
@@ -194,13 +195,15 @@ def _answer(
         # Whether its warning is due depends on the run's files: the full run tells.
         if task.regex_like:
             return None
-    jobs, fail_fast, timeout, tests_wait_for_lint = receipt.settings
+    jobs, fail_fast, timeout, tests_wait_for_lint, members = receipt.settings
+    projects = tuple(Project(*fields) for fields in members)
     config = Config(config_path, jobs, fail_fast, timeout, tests_wait_for_lint, tasks)
+    config = config._replace(projects=projects)
     env = task_environment(hook, options, ref_lines)
     plan = build_plan(
         config,
         Classifier(repo.root, files, known=receipt.selected),
-        task_choice(config, options, hook, fileset),
+        task_choice(config, options, hook, fileset, repo.root),
         max_length(env),
     )
     # The work tree is the index (clean_index): only git's conversions on
@@ -208,7 +211,9 @@ def _answer(
     converts = converting(repo.root, repo.git_dir, repo.git_dir, view.paths, os.environ)
     contents = Contents(repo.root, index.records(), converting=converts)
     keyers = {
-        t.name: keyer(t, contents, config_file, receipt.inputs[t.name], repo.root, env)
+        t.name: keyer(
+            t, contents, project_config(t, config_file), receipt.inputs[t.name], repo.root, env
+        )
         for t in tasks
         if t.cache and t.name in receipt.inputs
     }

@@ -169,9 +169,28 @@ def check_task_names(config: Config, names: Sequence[str], flag: str) -> None:
             raise HookrunnerError(f"{shown}: {what}{hint}")
 
 
-def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet) -> TaskChoice:
+def project_folder(config: Config, root: str, option: str | None) -> str | None:
+    """``--project DIR`` as a repository-relative folder holding at least one project."""
+    if option is None:
+        return None
+    full = os.path.abspath(option)
+    folder = os.path.relpath(full, root).replace(os.sep, "/")
+    if folder == os.pardir or folder.startswith(os.pardir + "/"):
+        raise HookrunnerError(f"--project {option}: outside the repository {root}")
+    folder = "" if folder == "." else folder
+    from hookrunner.plan import in_folder
+
+    folders = {t.project for t in config.tasks}
+    if not any(in_folder(project, folder) for project in folders):
+        raise HookrunnerError(f"--project {option}: no project with tasks there")
+    return folder
+
+
+def task_choice(
+    config: Config, options: RunOptions, hook: str, fileset: FileSet, root: str = ""
+) -> TaskChoice:
     """Which tasks the command line chose: ``--only``/``--skip``, ``SKIP``, ``--stage``,
-    and task names given in place of files."""
+    ``--project``, and task names given in place of files."""
     check_task_names(config, fileset.tasks, "FILES")
     check_task_names(config, options.only, "--only")
     check_task_names(config, options.skip, "--skip")
@@ -182,6 +201,7 @@ def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet
         skip=frozenset([*options.skip, *env_skip]),
         skip_source="--skip" if options.skip else "SKIP",
         stages=options.stages,
+        project=project_folder(config, root, options.project),
         arguments=hook_arguments(options) if hook in ARGUMENT_HOOKS else None,
     )
 
