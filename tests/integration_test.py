@@ -305,13 +305,19 @@ def test_pre_commit_blocks_a_commit_and_keeps_unstaged_work(
     assert not list((repo / ".git").glob("hookrunner-patch-*"))
 
 
+@pytest.fixture
+def restaging(fixer_repo: Path) -> Path:
+    """A stage_fixed fixer of a.py, installed, with a.py in need of its fix."""
+    configure_fixer(fixer_repo, ["a.py"], stage_fixed=True)
+    installed(fixer_repo, "pre-commit")
+    (fixer_repo / "a.py").write_text("x=1\n")
+    return fixer_repo
+
+
 def test_stage_fixed_with_git_commit_path_leaves_index_head_and_work_tree_agreeing(
-    fixer_repo: Path,
+    restaging: Path,
 ) -> None:
-    repo = fixer_repo
-    configure_fixer(repo, ["a.py"], stage_fixed=True)
-    installed(repo, "pre-commit")
-    (repo / "a.py").write_text("x=1\n")
+    repo = restaging
     # `git commit PATH` commits from a temporary index; the real one must get the fix too.
     proc = subprocess.run(
         ["git", "commit", "-q", "-m", "only a", "a.py"],
@@ -325,12 +331,9 @@ def test_stage_fixed_with_git_commit_path_leaves_index_head_and_work_tree_agreei
 
 
 def test_stage_fixed_whose_fix_conflicts_with_unstaged_work_stops_the_commit(
-    fixer_repo: Path,
+    restaging: Path,
 ) -> None:
-    repo = fixer_repo
-    configure_fixer(repo, ["a.py"], stage_fixed=True)
-    installed(repo, "pre-commit")
-    (repo / "a.py").write_text("x=1\n")
+    repo = restaging
     git(repo, "add", "a.py")
     # The unstaged edit touches the very line the fixer rewrites.
     (repo / "a.py").write_text("x=1 # mine\n")
