@@ -22,7 +22,7 @@ else:  # pragma: no cover
     # mypy checks as 3.10, where tomli may be absent from the checking environment
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "tasks")
+TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "pre_commit_config", "tasks")
 TASK_KEYS = (
     "cmd",
     "stage",
@@ -48,9 +48,13 @@ TASK_KEYS = (
 def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     """Read ``path`` and validate its ``[tool.paratools]`` table."""
     file = _display(path) if display is None else display
+    # A repository with only a .pre-commit-config.yaml runs its hooks.
+    alone = path == root / "pyproject.toml" and (root / ".pre-commit-config.yaml").is_file()
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if alone:
+            return _pre_commit(root)  # type: ignore[no-any-return]
         raise ConfigError(file, "", "file not found") from None
     except OSError as e:
         raise ConfigError(file, "", f"cannot read file: {_lower(e.strerror or str(e))}") from None
@@ -61,7 +65,19 @@ def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)": keep it
         raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
-    return parse_config(document, file, root, path)._replace(digest=digest(data))
+    tool = document.get("tool")
+    if alone and not (isinstance(tool, dict) and "paratools" in tool):
+        return _pre_commit(root)  # type: ignore[no-any-return]
+    config = parse_config(document, file, root, path)
+    # A receipt of the quick path names the table's file only: none for pre-commit's hooks.
+    return config._replace(digest="" if any(t.hook_id for t in config.tasks) else digest(data))
+
+
+def _pre_commit(root: Path, value: object = None, tasks: Any = None, file: str = "") -> Any:
+    """A pre-commit configuration alone (``value`` None), or its hooks by name for a table."""
+    from hookrunner import precommit  # (and the library) only when one is used
+
+    return precommit.alone(root) if value is None else precommit.merged(value, tasks, file, root)
 
 
 def parse_config(
@@ -71,8 +87,7 @@ def parse_config(
     tool = data.get("tool")
     if tool is None or (isinstance(tool, dict) and "paratools" not in tool):
         raise ConfigError(file, "", "no [tool.paratools] table")
-    table = _table(tool, file, "tool")["paratools"]
-    table = _table(table, file, "tool.paratools")
+    table = _table(_table(tool, file, "tool")["paratools"], file, "tool.paratools")
     _check_keys(table, TOP_KEYS, file, "tool.paratools")
 
     jobs = _positive_int(table.get("jobs", 5), file, "tool.paratools.jobs")
@@ -82,10 +97,14 @@ def parse_config(
         table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
     )
     tasks_table = _table(table.get("tasks", {}), file, "tool.paratools.tasks")
-    tasks = tuple(
+    value = table.get("pre_commit_config", False)
+    hooks = {} if value is False else _pre_commit(root, value, tasks_table, file)
+    own = tuple(
         _task(name, spec, index, timeout, file, root)
         for index, (name, spec) in enumerate(tasks_table.items())
+        if name not in hooks
     )
+    tasks = (*own, *(task._replace(position=len(own) + i) for i, task in enumerate(hooks.values())))
     _check_dependencies(tasks, file)
     return Config(
         path=root / "pyproject.toml" if path is None else path,

@@ -65,6 +65,20 @@ class TaskConfig(NamedTuple):
     a pre-commit regular expression: a run prints the warning (which names the
     configuration file and key) when the pattern matches none of its files."""
     position: int = 0
+    files_re: tuple[str, ...] = ()
+    """Python regular expressions a path must all match (``re.search``, pre-commit's
+    ``files``)."""
+    exclude_re: tuple[str, ...] = ()
+    """Python regular expressions a path must match none of (pre-commit's ``exclude``)."""
+    serial: bool = False
+    """The task's command lines run one after another (pre-commit's ``require_serial``)."""
+    origin: str = ""
+    """Where a task not written in the table comes from, for its cache key: a
+    pre-commit hook's repository, rev, definition and environment."""
+    hook_id: str = ""
+    """A pre-commit hook's ``id``, which ``SKIP`` names as well as the task's name."""
+    verbose: bool = False
+    """Its output is shown when it passes too (pre-commit's ``verbose``)."""
 
 
 class Config(NamedTuple):

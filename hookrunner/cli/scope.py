@@ -176,10 +176,13 @@ def task_choice(config: Config, options: RunOptions, hook: str, fileset: FileSet
     check_task_names(config, options.only, "--only")
     check_task_names(config, options.skip, "--skip")
     env_skip = [s.strip() for s in os.environ.get("SKIP", "").split(",") if s.strip()]
+    skip = {*options.skip, *env_skip}
+    # A pre-commit hook is skipped by its id as well as by its alias.
+    skip.update(t.name for t in config.tasks if t.hook_id and t.hook_id in skip)
     return TaskChoice(
         hook=hook,
         only=(*options.only, *fileset.tasks),
-        skip=frozenset([*options.skip, *env_skip]),
+        skip=frozenset(skip),
         skip_source="--skip" if options.skip else "SKIP",
         stages=options.stages,
         arguments=hook_arguments(options) if hook in ARGUMENT_HOOKS else None,

@@ -1,0 +1,409 @@
+"""A repository's .pre-commit-config.yaml run as hookrunner tasks, through the real
+command, with hook environments in a pre-commit store of the tests' own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, hookrunner
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the module: environments are installed once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(autouse=True)
+def _store(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(store))
+
+
+LOCAL = """\
+repos:
+- repo: local
+  hooks:
+  - id: no-todo
+    name: no todo
+    language: pygrep
+    entry: TODO
+    types: [python]
+  - id: upper
+    name: upper
+    language: system
+    entry: sed -i s/foo/FOO/
+    files: '\\.txt$'
+  - id: forbidden
+    name: forbidden
+    language: fail
+    entry: never commit these
+    files: '^bad/'
+  - id: show
+    name: show
+    language: script
+    entry: ./show.sh
+    exclude: '^(bad/|show\\.sh$)'
+    verbose: true
+"""
+
+
+def _write(repo: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _commit(repo: Path, files: dict[str, str]) -> None:
+    _write(repo, files)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "files")
+
+
+def _statuses(repo: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    proc = hookrunner(repo, "run", *args, "--json", "-", "-q", env=env)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return {t["name"]: t["status"] for t in json.loads(proc.stdout)["tasks"]}
+
+
+def _local_repo(repo: Path) -> None:
+    _commit(
+        repo,
+        {
+            ".pre-commit-config.yaml": LOCAL,
+            "show.sh": '#!/bin/sh\necho "args: $*"\n',
+            "bad/x": "x\n",
+            "a.txt": "foo\n",
+            "m.py": "# TODO\n",
+        },
+    )
+    (repo / "show.sh").chmod(0o755)
+    git(repo, "add", "show.sh")
+    git(repo, "commit", "-q", "-m", "executable")
+
+
+def test_a_pre_commit_configuration_alone_runs_its_hooks(repo: Path) -> None:
+    _local_repo(repo)
+    proc = hookrunner(repo, "run", "-a")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = {line.split(".")[0]: line for line in proc.stdout.splitlines() if "...." in line}
+    assert "Modified files" in lines["upper"]
+    assert "Failed" in lines["no-todo"]
+    assert "Failed" in lines["forbidden"]
+    assert "Passed" in lines["show"]
+    assert "never commit these\n\nbad/x\n" in proc.stdout
+    assert "m.py:1:# TODO" in proc.stdout
+    assert (repo / "a.txt").read_text() == "FOO\n"
+    # files/exclude are Python regexes: the script saw neither bad/x nor itself
+    shown = next(line for line in proc.stdout.splitlines() if line.startswith("args:"))
+    assert "bad/x" not in shown
+    assert "show.sh" not in shown
+    assert "a.txt" in shown
+
+
+def test_staged_files_and_the_installed_hook(repo: Path) -> None:
+    _local_repo(repo)
+    (repo / "m.py").write_text("x = 1\n")
+    (repo / "new.py").write_text("# TODO later\n")
+    git(repo, "add", "new.py")
+    statuses = _statuses(repo)
+    assert statuses["no-todo"] == "failed"  # new.py is staged
+    assert statuses["forbidden"] == "skipped"
+    assert statuses["upper"] == "skipped"
+    assert (repo / "m.py").read_text() == "x = 1\n"  # unstaged work put back
+    install = hookrunner(repo, "install")
+    assert install.returncode == 0, install.stderr
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "todo"], cwd=repo, capture_output=True, text=True
+    )
+    assert commit.returncode != 0
+    assert "new.py:1:# TODO later" in commit.stdout + commit.stderr
+    (repo / "new.py").write_text("done = True\n")
+    git(repo, "add", "new.py")
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "done"], cwd=repo, capture_output=True, text=True
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+
+
+def _hook_repository(path: Path, manifest: str) -> str:
+    """A git repository of python hooks: ``shout`` fails on files that say "shout",
+    ``fix-shout`` rewrites them. Returns its commit."""
+    path.mkdir()
+    git(path, "init", "-q")
+    _commit(
+        path,
+        {
+            ".pre-commit-hooks.yaml": manifest,
+            "setup.py": textwrap.dedent(
+                """\
+                from setuptools import setup
+                setup(
+                    name="shout", version="1", py_modules=["shout"],
+                    entry_points={"console_scripts": [
+                        "shout=shout:check", "fix-shout=shout:fix"]},
+                )
+                """
+            ),
+            "shout.py": textwrap.dedent(
+                """\
+                import sys
+
+                def check():
+                    bad = 0
+                    for name in sys.argv[1:]:
+                        with open(name) as f:
+                            if "shout" in f.read():
+                                print(f"{name}: shouts")
+                                bad = 1
+                    return bad
+
+                def fix():
+                    for name in sys.argv[1:]:
+                        with open(name) as f:
+                            text = f.read()
+                        if "shout" in text:
+                            with open(name, "w") as f:
+                                f.write(text.replace("shout", "SHOUT"))
+                    return 0
+                """
+            ),
+        },
+    )
+    return git(path, "rev-parse", "HEAD").strip()
+
+
+MANIFEST = """\
+- id: shout
+  name: shout
+  entry: shout
+  language: python
+  types: [text]
+- id: fix-shout
+  name: fix shout
+  entry: fix-shout
+  language: python
+  types: [text]
+"""
+
+
+@pytest.fixture(scope="module")
+def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("hooks") / "shout-hooks"
+    return path, _hook_repository(path, MANIFEST)
+
+
+def test_a_local_path_repository_and_its_python_environment(
+    repo: Path, hooks_repo: tuple[Path, str], store: Path
+) -> None:
+    path, rev = hooks_repo
+    config = f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n  - id: shout\n"
+    _commit(repo, {".pre-commit-config.yaml": config, "s.txt": "shout\n", "q.txt": "quiet\n"})
+    proc = hookrunner(repo, "run", "-a")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "s.txt: shouts" in proc.stdout
+    assert "q.txt" not in proc.stdout
+    # the environment is in pre-commit's store, where pre-commit finds it
+    assert list(store.glob("repo*/py_env-*"))
+    again = hookrunner(repo, "run", "-a")
+    assert "installing" not in again.stderr
+
+
+def test_a_fixer_is_a_format_task_and_a_read_only_hook_waits_for_it(
+    repo: Path, hooks_repo: tuple[Path, str]
+) -> None:
+    path, rev = hooks_repo
+    config = (
+        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n  - id: fix-shout\n"
+        "- repo: local\n  hooks:\n"
+        "  - id: check-json\n    name: json\n    language: system\n"
+        "    entry: python -c 'import sys'\n    types: [text]\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config, "s.txt": "shout\n"})
+    proc = hookrunner(repo, "run", "-a", "--json", "-", "-q")
+    assert proc.returncode == 1
+    tasks = {t["name"]: t for t in json.loads(proc.stdout)["tasks"]}
+    assert tasks["fix-shout"]["stage"] == "format"
+    assert tasks["fix-shout"]["status"] == "modified"
+    assert tasks["check-json"]["stage"] == "lint"
+    assert tasks["check-json"]["start"] >= tasks["fix-shout"]["end"]
+    assert (repo / "s.txt").read_text() == "SHOUT\n"
+
+
+def test_skip_takes_ids_and_aliases_and_a_repeated_id_is_numbered(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: t, name: t, language: system, entry: 'true'}\n"
+        "  - {id: t, name: t, language: system, entry: 'true', args: [x]}\n"
+        "  - {id: u, alias: you, name: u, language: system, entry: 'true'}\n"
+        "  - {id: v, name: v, language: system, entry: 'true'}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config})
+    assert _statuses(repo, "-a") == {"t": "passed", "t-2": "passed", "you": "passed", "v": "passed"}
+    skipped = _statuses(repo, "-a", env={"SKIP": "u,t-2"})
+    assert skipped == {"t": "passed", "t-2": "skipped", "you": "skipped", "v": "passed"}
+    skipped = _statuses(repo, "-a", env={"SKIP": "you"})
+    assert skipped["you"] == "skipped"
+
+
+def test_hook_fields(repo: Path) -> None:
+    config = textwrap.dedent(
+        """\
+        exclude: '^vendor/'
+        repos:
+        - repo: local
+          hooks:
+          - {id: py, name: py, language: system, entry: echo, types: [python]}
+          - {id: either, name: e, language: system, entry: echo, types_or: [python, markdown]}
+          - {id: not-py, name: n, language: system, entry: echo, exclude_types: [python]}
+          - {id: none, name: none, language: system, entry: echo, pass_filenames: false}
+          - {id: always, name: a, language: system, entry: echo, files: nomatch, always_run: true}
+          - {id: push, name: p, language: system, entry: echo, stages: [pre-push]}
+          - {id: serial, name: s, language: system, entry: echo, require_serial: true}
+        """
+    )
+    _commit(
+        repo,
+        {
+            ".pre-commit-config.yaml": config,
+            "a.py": "",
+            "b.md": "",
+            "vendor/c.py": "",
+        },
+    )
+    proc = hookrunner(repo, "run", "-a", "--json", "-", "-q")
+    assert proc.returncode == 0, proc.stderr
+    tasks = {t["name"]: t for t in json.loads(proc.stdout)["tasks"]}
+    assert tasks["py"]["files"] == ["a.py"]
+    assert sorted(tasks["either"]["files"]) == ["a.py", "b.md"]
+    assert "a.py" not in tasks["not-py"]["files"]
+    assert "b.md" in tasks["not-py"]["files"]
+    assert tasks["none"]["output"].strip() == ""
+    assert tasks["always"]["status"] == "passed"
+    assert tasks["push"]["status"] == "skipped"
+    assert tasks["serial"]["status"] == "passed"
+    assert not any("vendor/" in f for t in tasks.values() for f in t["files"])
+
+
+def test_a_table_adds_the_hooks_and_overrides_them(repo: Path) -> None:
+    _commit(
+        repo,
+        {
+            ".pre-commit-config.yaml": (
+                "repos:\n- repo: local\n  hooks:\n"
+                "  - {id: hook, name: hook, language: system, entry: 'true'}\n"
+            ),
+            "pyproject.toml": textwrap.dedent(
+                """\
+                [tool.paratools]
+                pre_commit_config = true
+
+                [tool.paratools.tasks.mine]
+                cmd = "true"
+
+                [tool.paratools.tasks.hook]
+                stage = "test"
+                depends_on = ["mine"]
+                hooks = ["manual"]
+                """
+            ),
+        },
+    )
+    proc = hookrunner(repo, "run", "-a", "--json", "-", "-q")
+    assert proc.returncode == 0, proc.stderr
+    tasks = {t["name"]: t for t in json.loads(proc.stdout)["tasks"]}
+    assert tasks["hook"]["stage"] == "test"
+    assert tasks["hook"]["start"] >= tasks["mine"]["end"]
+    listed = hookrunner(repo, "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    (repo / "pyproject.toml").write_text(
+        "[tool.paratools]\npre_commit_config = true\n[tool.paratools.tasks.hook]\ncmd = 'x'\n"
+    )
+    bad = hookrunner(repo, "run", "-a")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith(
+        "tool.paratools.tasks.hook.cmd: a pre-commit hook's task may set only"
+        " stage, depends_on, priority, timeout, cache, hooks"
+    )
+
+
+def test_a_pass_is_cached_and_a_new_definition_is_not(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: count, name: c, language: system, entry: ./count.sh, files: '\\.py$'}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config, "a.py": "", "count.sh": ""})
+    (repo / "count.sh").write_text("#!/bin/sh\necho run >> ran.log\n")
+    (repo / "count.sh").chmod(0o755)
+    git(repo, "add", "count.sh")
+    git(repo, "commit", "-q", "-m", "script")
+    assert _statuses(repo, "-a") == {"count": "passed"}
+    proc = hookrunner(repo, "run", "-a")
+    assert "Cached" in proc.stdout, proc.stdout
+    assert (repo / "ran.log").read_text() == "run\n"
+    (repo / ".pre-commit-config.yaml").write_text(
+        config.replace("'\\.py$'}", "'\\.py$', args: [x]}")
+    )
+    assert _statuses(repo, "-a") == {"count": "passed"}
+    assert (repo / "ran.log").read_text() == "run\nrun\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("repos: [\n", "did not find expected node content at line 2, column 1"),
+        ("repos:\n- repo: {hooks}\n  hooks:\n  - id: shout\n", "rev"),
+        (
+            "repos:\n- repo: {hooks}\n  rev: {rev}\n  hooks:\n  - id: nope\n",
+            "`nope` is not present",
+        ),
+        ("repos:\n- repo: /nonexistent/hooks\n  rev: v1\n  hooks:\n  - id: x\n", "cannot clone"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_file(
+    repo: Path, hooks_repo: tuple[Path, str], store: Path, config: str, message: str
+) -> None:
+    path, rev = hooks_repo
+    _commit(repo, {".pre-commit-config.yaml": config.format(hooks=path, rev=rev)})
+    proc = hookrunner(repo, "run", "-a")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("hookrunner: .pre-commit-config.yaml: ") or lines[0].startswith(
+        ".pre-commit-config.yaml: "
+    ), lines[0]
+    assert message in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_only_a_run_of_a_pre_commit_configuration_imports_pre_commit(
+    repo: Path, table: bool
+) -> None:
+    _commit(repo, {".pre-commit-config.yaml": "repos: []\n"})
+    if table:
+        _commit(repo, {"pyproject.toml": "[tool.paratools.tasks.t]\ncmd = 'true'\n"})
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['hookrunner', 'run', '-a', '--no-cache']\n"
+        "try:\n    runpy.run_module('hookrunner', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "wanted = {'pre_commit', 'yaml', 'hookrunner.precommit', 'hookrunner.config'}\n"
+        "print(' '.join(sorted(wanted & set(sys.modules))))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
+    )
+    loaded = proc.stdout.strip().splitlines()[-1].split()
+    assert "hookrunner.config" in loaded, proc.stdout + proc.stderr
+    if table:
+        assert loaded == ["hookrunner.config"]
+    else:
+        assert {"pre_commit", "hookrunner.precommit"} <= set(loaded)
