@@ -407,3 +407,84 @@ def test_only_a_run_of_a_pre_commit_configuration_imports_pre_commit(
         assert loaded == ["hookrunner.config"]
     else:
         assert {"pre_commit", "hookrunner.precommit"} <= set(loaded)
+
+
+EQUIVALENT = """\
+repos:
+- repo: local
+  hooks:
+  - {id: trailing-whitespace, name: trailing-whitespace, language: python,
+     entry: trailing-whitespace-fixer, types: [text],
+     additional_dependencies: [pre-commit-hooks]}
+  - {id: end-of-file-fixer, name: end-of-file-fixer, language: python,
+     entry: end-of-file-fixer, types: [text], additional_dependencies: [pre-commit-hooks]}
+  - {id: check-yaml, name: check-yaml, language: python, entry: check-yaml,
+     types: [yaml], additional_dependencies: [pre-commit-hooks]}
+  - {id: check-ast, name: check-ast, language: python, entry: check-ast,
+     types: [python], additional_dependencies: [pre-commit-hooks]}
+  - {id: debug-statements, name: debug-statements, language: python,
+     entry: debug-statement-hook, types: [python], additional_dependencies: [pre-commit-hooks]}
+  - {id: no-todo, name: no-todo, language: pygrep, entry: TODO, exclude: '^\\\\.pre-commit'}
+  - {id: forbidden, name: forbidden, language: fail, entry: 'not here', files: '^bad/'}
+  - {id: json-only, name: json-only, language: system, entry: 'true', types: [json]}
+- repo: {hooks}
+  rev: {rev}
+  hooks:
+  - {id: fix-shout, name: fix-shout}
+  - {id: shout, name: shout, exclude: '^keep/'}
+"""
+
+
+def _pre_commit_statuses(output: str) -> dict[str, str]:
+    statuses = {}
+    for line in output.splitlines():
+        if "..." in line:
+            name = line.split(".")[0]
+            word = "skipped" if line.endswith("Skipped") else line.rsplit(".", 1)[1].lower()
+            statuses[name] = word
+    return statuses
+
+
+def test_the_same_results_as_pre_commit_run(
+    tmp_path: Path, repo: Path, hooks_repo: tuple[Path, str]
+) -> None:
+    path, rev = hooks_repo
+    _commit(
+        repo,
+        {
+            ".pre-commit-config.yaml": EQUIVALENT.replace("{hooks}", str(path)).replace(
+                "{rev}", rev
+            ),
+            "a.py": "import pdb\nx = 1   \n",
+            "b.py": "def f(:\n",
+            "c.yaml": "a: [\n",
+            "d.txt": "shout it\nno newline",
+            "keep/e.txt": "fine\n",
+            "bad/f": "x\n",
+            "g.md": "# TODO\n",
+        },
+    )
+    theirs = tmp_path / "theirs"
+    git(tmp_path, "clone", "-q", str(repo), str(theirs))
+    ours = hookrunner(repo, "run", "-a", "--json", "-", "-q", timeout=600)
+    assert ours.returncode == 1, ours.stderr
+    mine = {t["name"]: t["status"] for t in json.loads(ours.stdout)["tasks"]}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "-a", "--color", "never"],
+        cwd=theirs,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    expected = _pre_commit_statuses(proc.stdout)
+    assert set(expected) == set(mine)
+    # pre-commit calls a fixer that changed files a failure
+    assert {n: "failed" if s == "modified" else s for n, s in mine.items()} == expected
+    assert "passed" in expected.values()
+    assert "skipped" in expected.values()
+    tracked = git(repo, "ls-files").split()
+    assert {f: (repo / f).read_bytes() for f in tracked} == {
+        f: (theirs / f).read_bytes() for f in tracked
+    }
