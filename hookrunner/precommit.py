@@ -173,6 +173,20 @@ def override(hook: TaskConfig, spec: object, file: str) -> TaskConfig:
     )
 
 
+def hook_ids(path: Path) -> set[str]:
+    """The ids and aliases of a pre-commit configuration's hooks, read without cloning
+    anything (``hookrunner init``); none when it cannot be read."""
+    try:
+        from pre_commit import clientlib
+
+        with _logged():
+            config = clientlib.load_config(str(path))
+    except Exception:  # a starter table does without
+        return set()
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    return {hook["id"] for hook in hooks} | {hook.get("alias") or hook["id"] for hook in hooks}
+
+
 def _read_only(hook_id: str, args: Sequence[str]) -> bool:
     flags = _WRITE_FLAGS.get(hook_id)
     if flags is not None:
