@@ -237,13 +237,20 @@ def _in_folder(root: Path) -> Iterator[None]:
 def load(path: Path, root: Path, display: str, install: bool = True) -> HookTasks:
     """The hooks of ``path`` as tasks; with ``install`` their environments are
     installed first (already installed ones are kept)."""
+    from hookrunner.cache import hooks as remembered
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise ConfigError(display, "", "file not found") from None
+    known = remembered.recall(data, str(root)) if install else None
+    if known is not None:
+        return HookTasks(*known)
     try:
         from pre_commit import clientlib
         from pre_commit.errors import FatalError
     except ImportError as e:
         raise _import_error(display, e) from None
-    if not path.is_file():
-        raise ConfigError(display, "", "file not found")
     with _logged() as messages:
         try:
             config = clientlib.load_config(str(path))
@@ -259,7 +266,26 @@ def load(path: Path, root: Path, display: str, install: bool = True) -> HookTask
             print(f"hookrunner: warning: {display}: {_one_line(message)}", file=sys.stderr)
     revs = {repo["repo"]: repo.get("rev", "") for repo in config["repos"]}
     tasks = _tasks(hooks, config, revs, display)
-    return HookTasks(tasks, bool(config.get("fail_fast", False)))
+    fail_fast = bool(config.get("fail_fast", False))
+    if install:
+        watched = [p for p in _watched(hooks) if p != os.getcwd() and p != str(root)]
+        remembered.remember(data, str(root), tasks, fail_fast, watched)
+    return HookTasks(tasks, fail_fast)
+
+
+def _watched(hooks: Sequence[Any]) -> list[str]:
+    """What voids the remembered tasks: each hook's folder and environment's install state."""
+    from pre_commit.all_languages import languages
+    from pre_commit.lang_base import environment_dir
+
+    found = []
+    for hook in hooks:
+        found.append(hook.prefix.prefix_dir)
+        folder = languages[hook.language].ENVIRONMENT_DIR
+        if folder is not None:
+            env = environment_dir(hook.prefix, folder, hook.language_version)
+            found.append(os.path.join(env, ".install_state_v1"))
+    return list(dict.fromkeys(found))
 
 
 @contextlib.contextmanager

@@ -211,9 +211,19 @@ def test_a_local_path_repository_and_its_python_environment(
     assert "s.txt: shouts" in proc.stdout
     assert "q.txt" not in proc.stdout
     # the environment is in pre-commit's store, where pre-commit finds it
-    assert list(store.glob("repo*/py_env-*"))
+    environments = list(store.glob("repo*/py_env-*"))
+    assert environments
     again = hookrunner(repo, "run", "-a")
     assert "installing" not in again.stderr
+    assert "s.txt: shouts" in again.stdout
+    # an environment removed from the store is installed again
+    import shutil
+
+    for folder in environments:
+        shutil.rmtree(folder)
+    again = hookrunner(repo, "run", "-a")
+    assert "installing 1 pre-commit environment(s) (shout)" in again.stderr
+    assert "s.txt: shouts" in again.stdout
 
 
 def test_a_fixer_is_a_format_task_and_a_read_only_hook_waits_for_it(
@@ -398,15 +408,21 @@ def test_only_a_run_of_a_pre_commit_configuration_imports_pre_commit(
         "wanted = {'pre_commit', 'yaml', 'hookrunner.precommit', 'hookrunner.config'}\n"
         "print(' '.join(sorted(wanted & set(sys.modules))))\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
-    )
-    loaded = proc.stdout.strip().splitlines()[-1].split()
-    assert "hookrunner.config" in loaded, proc.stdout + proc.stderr
+
+    def loaded() -> list[str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
+        )
+        found = proc.stdout.strip().splitlines()[-1].split()
+        assert "hookrunner.config" in found, proc.stdout + proc.stderr
+        return found
+
     if table:
-        assert loaded == ["hookrunner.config"]
+        assert loaded() == ["hookrunner.config"]
     else:
-        assert {"pre_commit", "hookrunner.precommit"} <= set(loaded)
+        assert {"pre_commit", "hookrunner.precommit"} <= set(loaded())
+        # the hooks are remembered: the next run does without the library
+        assert loaded() == ["hookrunner.config", "hookrunner.precommit"]
 
 
 EQUIVALENT = """\
