@@ -405,6 +405,9 @@ def _tasks(
 ) -> tuple[TaskConfig, ...]:
     tasks: list[TaskConfig] = []
     used: set[str] = set()
+    # A fail_fast hook's failure stops the hooks after it: they depend on it
+    # (where the stage order allows; a formatter never waits for a lint task).
+    stoppers: list[TaskConfig] = []
     for position, hook in enumerate(hooks):
         name = hook.alias or hook.id
         if name in used:
@@ -419,11 +422,13 @@ def _tasks(
             [hook.src, revs.get(hook.src, ""), definition, hook.prefix.prefix_dir, sorted(env)]
         )
         stage = "lint" if _read_only(hook.id, hook.args) else "format"
+        rank = STAGES.index(stage)
         tasks.append(
             TaskConfig(
                 name=name,
                 cmd=cmd,
                 stage=stage,
+                depends_on=tuple(t.name for t in stoppers if STAGES.index(t.stage) <= rank),
                 types=tuple(hook.types),
                 types_or=tuple(hook.types_or),
                 exclude_types=tuple(hook.exclude_types),
@@ -441,4 +446,6 @@ def _tasks(
                 verbose=hook.verbose,
             )
         )
+        if hook.fail_fast:
+            stoppers.append(tasks[-1])
     return tuple(tasks)

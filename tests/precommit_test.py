@@ -263,6 +263,21 @@ def test_skip_takes_ids_and_aliases_and_a_repeated_id_is_numbered(repo: Path) ->
     assert skipped["you"] == "skipped"
 
 
+def test_a_fail_fast_hook_stops_the_hooks_after_it(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: before, name: b, language: system, entry: 'true', pass_filenames: false}\n"
+        "  - {id: stop, name: s, language: system, entry: 'false', fail_fast: true,"
+        " pass_filenames: false}\n"
+        "  - {id: after, name: a, language: system, entry: 'true', pass_filenames: false}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config})
+    assert _statuses(repo, "-a") == {"before": "passed", "stop": "failed", "after": "skipped"}
+    config = config.replace(" fail_fast: true,", "")
+    _commit(repo, {".pre-commit-config.yaml": config})
+    assert _statuses(repo, "-a") == {"before": "passed", "stop": "failed", "after": "passed"}
+
+
 def test_hook_fields(repo: Path) -> None:
     config = textwrap.dedent(
         """\
