@@ -519,3 +519,50 @@ def test_the_same_results_as_pre_commit_run(
     assert {f: (repo / f).read_bytes() for f in tracked} == {
         f: (theirs / f).read_bytes() for f in tracked
     }
+
+
+def test_a_changed_pre_commit_configuration_is_never_answered_from_a_receipt(repo: Path) -> None:
+    passing = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: check, name: c, language: system, entry: 'true', pass_filenames: false}\n"
+    )
+    _commit(
+        repo,
+        {
+            ".pre-commit-config.yaml": passing,
+            "pyproject.toml": "[tool.paratools]\npre_commit_config = true\n",
+        },
+    )
+    assert _statuses(repo, "-a") == {"check": "passed"}
+    assert "Cached" in hookrunner(repo, "run", "-a").stdout
+    _commit(repo, {".pre-commit-config.yaml": passing.replace("'true'", "'false'")})
+    proc = hookrunner(repo, "run", "-a")
+    assert proc.returncode == 1, proc.stdout
+    assert "Failed" in proc.stdout
+
+
+def test_stages_map_to_hooks(repo: Path) -> None:
+    config = (
+        "default_stages: [pre-commit]\n"
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: push, name: p, language: system, entry: 'true', stages: [pre-push]}\n"
+        "  - {id: commit, name: c, language: system, entry: 'true', stages: [commit]}\n"
+        "  - {id: by-hand, name: m, language: system, entry: 'true', stages: [manual]}\n"
+        "  - {id: default, name: d, language: system, entry: 'true'}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config, "a.txt": "a\n"})
+    manual = _statuses(repo, "-a")
+    assert manual == {
+        "push": "skipped",
+        "commit": "passed",
+        "by-hand": "passed",
+        "default": "passed",
+    }
+    base = git(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    pushed = _statuses(repo, "--hook", "pre-push", "--from-ref", base, "--to-ref", "HEAD")
+    assert pushed == {
+        "push": "passed",
+        "commit": "skipped",
+        "by-hand": "skipped",
+        "default": "skipped",
+    }
