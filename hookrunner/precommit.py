@@ -234,16 +234,15 @@ def _in_folder(root: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def load(path: Path, root: Path, display: str, install: bool = True) -> HookTasks:
-    """The hooks of ``path`` as tasks; with ``install`` their environments are
-    installed first (already installed ones are kept)."""
+def load(path: Path, root: Path, display: str) -> HookTasks:
+    """The hooks of ``path`` as tasks, their environments installed."""
     from hookrunner.cache import hooks as remembered
 
     try:
         data = path.read_bytes()
     except OSError:
         raise ConfigError(display, "", "file not found") from None
-    known = remembered.recall(data, str(root)) if install else None
+    known = remembered.recall(data, str(root))
     if known is not None:
         return HookTasks(*known)
     try:
@@ -255,7 +254,7 @@ def load(path: Path, root: Path, display: str, install: bool = True) -> HookTask
         try:
             config = clientlib.load_config(str(path))
             with _in_folder(root):
-                hooks = _resolve(config, display, install)
+                hooks = _resolve(config, display)
         except FatalError as e:  # InvalidConfigError and InvalidManifestError too
             raise ConfigError(display, "", _one_line(str(e))) from None
         except SystemExit:
@@ -267,9 +266,8 @@ def load(path: Path, root: Path, display: str, install: bool = True) -> HookTask
     revs = {repo["repo"]: repo.get("rev", "") for repo in config["repos"]}
     tasks = _tasks(hooks, config, revs, display)
     fail_fast = bool(config.get("fail_fast", False))
-    if install:
-        watched = [p for p in _watched(hooks) if p != os.getcwd() and p != str(root)]
-        remembered.remember(data, str(root), tasks, fail_fast, watched)
+    watched = [p for p in _watched(hooks) if p != os.getcwd() and p != str(root)]
+    remembered.remember(data, str(root), tasks, fail_fast, watched)
     return HookTasks(tasks, fail_fast)
 
 
@@ -307,7 +305,7 @@ def _logged() -> Iterator[list[tuple[int, str]]]:
         logger.removeHandler(handler)
 
 
-def _resolve(config: dict[str, Any], display: str, install: bool) -> tuple[Any, ...]:
+def _resolve(config: dict[str, Any], display: str) -> tuple[Any, ...]:
     from pre_commit.repository import all_hooks, install_hook_envs
     from pre_commit.store import Store
     from pre_commit.util import CalledProcessError
@@ -323,8 +321,7 @@ def _resolve(config: dict[str, Any], display: str, install: bool) -> tuple[Any, 
             ) from None
     for hook in hooks:
         _check_language(hook, display)
-    if install:
-        _install(hooks, store, install_hook_envs, display)
+    _install(hooks, store, install_hook_envs, display)
     return tuple(hooks)
 
 
@@ -356,7 +353,9 @@ def _install(hooks: Sequence[Any], store: Any, install_hook_envs: Any, display: 
         ) from None
 
 
-_OWN_RUNNERS = {"fail", "pygrep", "unsupported_script"}
+_SCRIPT = ("script", "unsupported_script")
+"""``script`` was renamed in pre-commit 4.0."""
+_OWN_RUNNERS = {"fail", "pygrep", *_SCRIPT}
 
 
 def _check_language(hook: Any, display: str) -> None:
@@ -385,7 +384,7 @@ def _command(hook: Any) -> tuple[tuple[str, ...], dict[str, str]]:
     if hook.language == "pygrep":
         return (sys.executable, "-m", "pre_commit.languages.pygrep", *hook.args, hook.entry), {}
     cmd = hook_cmd(hook.entry, hook.args)
-    if hook.language == "unsupported_script":
+    if hook.language in _SCRIPT:
         cmd = (hook.prefix.path(cmd[0]), *cmd[1:])
     before = dict(os.environ)
     with languages[hook.language].in_env(hook.prefix, hook.language_version):
