@@ -345,12 +345,11 @@ def _install(hooks: Sequence[Any], store: Any, install_hook_envs: Any, display: 
         file=sys.stderr,
         flush=True,
     )
-    try:
-        install_hook_envs(hooks, store)
-    except CalledProcessError as e:
-        raise ConfigError(
-            display, "", f"installing a hook environment failed: {_last(e)}"
-        ) from None
+    for hook in todo.values():  # one by one, to name the one that fails
+        try:
+            install_hook_envs([hook], store)
+        except CalledProcessError as e:
+            raise ConfigError(display, f"hook {hook.id}", f"install failed: {_last(e)}") from None
 
 
 _SCRIPT = ("script", "unsupported_script")

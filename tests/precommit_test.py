@@ -408,6 +408,31 @@ def test_bad_input_is_one_line_naming_the_file(
     assert message in lines[0], lines[0]
 
 
+def test_a_failed_install_is_one_line_and_leaves_nothing_half_installed(
+    repo: Path, tmp_path: Path, store: Path
+) -> None:
+    broken = tmp_path / "broken"
+    rev = _hook_repository(broken, MANIFEST)
+    (broken / "setup.py").write_text("raise SystemExit('this package does not build')\n")
+    git(broken, "commit", "-q", "-am", "broken")
+    rev = git(broken, "rev-parse", "HEAD").strip()
+    config = f"repos:\n- repo: {broken}\n  rev: {rev}\n  hooks:\n  - id: shout\n"
+    _commit(repo, {".pre-commit-config.yaml": config, "s.txt": "shout\n"})
+    for _ in range(2):  # a failure is not remembered: the next run tries again
+        proc = hookrunner(repo, "run", "-a", timeout=600)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+        *progress, last = proc.stderr.strip().splitlines()
+        assert progress == [
+            "hookrunner: installing 1 pre-commit environment(s) (shout); this happens once"
+        ]
+        assert last.startswith(".pre-commit-config.yaml: hook shout: install failed: "), last
+    clones = [p for p in store.glob("repo*") if (p / "setup.py").is_file()]
+    broken_clones = [p for p in clones if "does not build" in (p / "setup.py").read_text()]
+    assert broken_clones
+    assert not [p for c in broken_clones for p in c.glob("py_env-*")]
+
+
 @pytest.mark.parametrize("table", [True, False])
 def test_only_a_run_of_a_pre_commit_configuration_imports_pre_commit(
     repo: Path, table: bool
