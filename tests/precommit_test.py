@@ -261,6 +261,10 @@ def test_skip_takes_ids_and_aliases_and_a_repeated_id_is_numbered(repo: Path) ->
     assert skipped == {"t": "passed", "t-2": "skipped", "you": "skipped", "v": "passed"}
     skipped = _statuses(repo, "-a", env={"SKIP": "you"})
     assert skipped["you"] == "skipped"
+    # as in pre-commit, a hook id given in place of files runs every hook of that id
+    assert set(_statuses(repo, "-a", "t")) == {"t", "t-2"}
+    assert set(_statuses(repo, "-a", "u")) == {"you"}
+    assert set(_statuses(repo, "--only", "you", "-a")) == {"you"}
 
 
 def test_a_fail_fast_hook_stops_the_hooks_after_it(repo: Path) -> None:
