@@ -595,3 +595,18 @@ def test_stages_map_to_hooks(repo: Path) -> None:
         "by-hand": "skipped",
         "default": "skipped",
     }
+
+
+def test_an_unstaged_edit_of_the_configuration_never_decides_a_commit(repo: Path) -> None:
+    passing = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: check, name: c, language: system, entry: 'true', pass_filenames: false}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": passing})
+    (repo / ".pre-commit-config.yaml").write_text(passing.replace("'true'", "'false'"))
+    (repo / "a.txt").write_text("a\n")
+    git(repo, "add", "a.txt")
+    assert _statuses(repo) == {"check": "passed"}
+    assert "'false'" in (repo / ".pre-commit-config.yaml").read_text()
+    git(repo, "add", ".pre-commit-config.yaml")
+    assert _statuses(repo) == {"check": "failed"}
