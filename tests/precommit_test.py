@@ -394,13 +394,20 @@ def test_a_pass_is_cached_and_a_new_definition_is_not(repo: Path) -> None:
             "`nope` is not present",
         ),
         ("repos:\n- repo: /nonexistent/hooks\n  rev: v1\n  hooks:\n  - id: x\n", "cannot clone"),
+        ("minimum_pre_commit_version: '99.0'\nrepos: []\n", "version 99.0 is required"),
+        (
+            "repos:\n- repo: local\n  hooks:\n  - {id: x, name: x, language: system,"
+            " entry: 'true', minimum_pre_commit_version: '99.0'}\n",
+            "At Hook(id='x'): At key: minimum_pre_commit_version: pre-commit version 99.0",
+        ),
     ],
 )
 def test_bad_input_is_one_line_naming_the_file(
     repo: Path, hooks_repo: tuple[Path, str], store: Path, config: str, message: str
 ) -> None:
     path, rev = hooks_repo
-    _commit(repo, {".pre-commit-config.yaml": config.format(hooks=path, rev=rev)})
+    config = config.replace("{hooks}", str(path)).replace("{rev}", rev)
+    _commit(repo, {".pre-commit-config.yaml": config})
     proc = hookrunner(repo, "run", "-a")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
