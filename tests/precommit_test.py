@@ -617,3 +617,16 @@ def test_an_unstaged_edit_of_the_configuration_never_decides_a_commit(repo: Path
     assert "'false'" in (repo / ".pre-commit-config.yaml").read_text()
     git(repo, "add", ".pre-commit-config.yaml")
     assert _statuses(repo) == {"check": "failed"}
+
+
+def test_meta_hooks_run_as_in_pre_commit(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: meta\n  hooks:\n  - id: check-hooks-apply\n  - id: identity\n"
+        "- repo: local\n  hooks:\n"
+        "  - {id: never, name: n, language: system, entry: 'true', files: '\\.nomatch$'}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config, "a.txt": "a\n"})
+    proc = hookrunner(repo, "run", "-a", "-v")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "never does not apply to this repository" in proc.stdout
+    assert "a.txt" in proc.stdout  # identity prints its files
