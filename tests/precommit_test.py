@@ -632,3 +632,21 @@ def test_meta_hooks_run_as_in_pre_commit(repo: Path) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "never does not apply to this repository" in proc.stdout
     assert "a.txt" in proc.stdout  # identity prints its files
+
+
+def test_writers_sharing_files_never_overlap(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: one, name: one, language: system, entry: sed -i s/a/b/, files: '\\.txt$'}\n"
+        "  - {id: two, name: two, language: system, entry: sed -i s/b/c/, files: '\\.txt$'}\n"
+        "  - {id: other, name: other, language: system, entry: sed -i s/x/y/, files: '\\.md$'}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config, "f.txt": "a\n", "g.md": "x\n"})
+    proc = hookrunner(repo, "run", "-a", "--json", "-", "-q")
+    assert proc.returncode == 1, proc.stderr
+    tasks = {t["name"]: t for t in json.loads(proc.stdout)["tasks"]}
+    assert {t["stage"] for t in tasks.values()} == {"format"}
+    assert tasks["two"]["start"] >= tasks["one"]["end"]  # declaration order, one at a time
+    assert (repo / "f.txt").read_text() == "c\n"
+    assert (repo / "g.md").read_text() == "y\n"
+    assert tasks["one"]["files"] == ["f.txt"]
