@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hookrunner import precommit_plain
 from hookrunner.engine.graph import CircularDependencyError, validate
 from hookrunner.errors import ConfigError
 from hookrunner.files import compile_globs, tags_can_meet
-from hookrunner.hashing import digest
+from hookrunner.hashing import config_digest
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
+from hookrunner.precommit_plain import FILENAME
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,13 +50,14 @@ TASK_KEYS = (
 def load_config(path: Path, root: Path, display: str | None = None) -> Config:
     """Read ``path`` and validate its ``[tool.paratools]`` table."""
     file = _display(path) if display is None else display
-    # A repository with only a .pre-commit-config.yaml runs its hooks.
-    alone = path == root / "pyproject.toml" and (root / ".pre-commit-config.yaml").is_file()
+    # A .pre-commit-config.yaml alone is the configuration (beside a table, it may add to it).
+    pre_commit = precommit_plain.read_config(root)
+    alone = pre_commit is not None and path == root / "pyproject.toml"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        if alone:
-            return _pre_commit(root)  # type: ignore[no-any-return]
+        if pre_commit is not None and alone:
+            return precommit_plain.alone(root, b"", pre_commit)
         raise ConfigError(file, "", "file not found") from None
     except OSError as e:
         raise ConfigError(file, "", f"cannot read file: {_lower(e.strerror or str(e))}") from None
@@ -66,18 +69,12 @@ def load_config(path: Path, root: Path, display: str | None = None) -> Config:
         # tomllib's message ends with "(at line L, column C)": keep it
         raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
     tool = document.get("tool")
-    if alone and not (isinstance(tool, dict) and "paratools" in tool):
-        return _pre_commit(root)  # type: ignore[no-any-return]
+    if pre_commit is not None and alone and not (isinstance(tool, dict) and "paratools" in tool):
+        return precommit_plain.alone(root, data, pre_commit)
     config = parse_config(document, file, root, path)
-    # A receipt of the quick path names the table's file only: none for pre-commit's hooks.
-    return config._replace(digest="" if any(t.hook_id for t in config.tasks) else digest(data))
-
-
-def _pre_commit(root: Path, value: object = None, tasks: Any = None, file: str = "") -> Any:
-    """A pre-commit configuration alone (``value`` None), or its hooks by name for a table."""
-    from hookrunner import precommit  # (and the library) only when one is used
-
-    return precommit.alone(root) if value is None else precommit.merged(value, tasks, file, root)
+    # Receipts of the quick path name the table's file and the root's .pre-commit-config.yaml.
+    other = tool["paratools"].get("pre_commit_config") not in (None, False, True, FILENAME)
+    return config._replace(digest="" if other else config_digest(data, pre_commit))
 
 
 def parse_config(
@@ -97,8 +94,11 @@ def parse_config(
         table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
     )
     tasks_table = _table(table.get("tasks", {}), file, "tool.paratools.tasks")
-    value = table.get("pre_commit_config", False)
-    hooks = {} if value is False else _pre_commit(root, value, tasks_table, file)
+    hooks: dict[str, TaskConfig] = {}
+    if table.get("pre_commit_config", False) is not False:
+        from hookrunner.precommit import merged
+
+        hooks = merged(table["pre_commit_config"], tasks_table, file, root)
     own = tuple(
         _task(name, spec, index, timeout, file, root)
         for index, (name, spec) in enumerate(tasks_table.items())

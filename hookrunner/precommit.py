@@ -48,43 +48,11 @@ from hookrunner.config import (
 )
 from hookrunner.errors import ConfigError
 from hookrunner.hashing import digest_of
-from hookrunner.model import HOOKS, STAGES, Config, TaskConfig
+from hookrunner.model import STAGES, Config, TaskConfig
+from hookrunner.precommit_plain import FILENAME, hooks_of, read_only
 
-FILENAME = ".pre-commit-config.yaml"
 SUPPORTED = "pre-commit>=3.2,<5"
 """The versions this module is written against (pyproject.toml says the same)."""
-
-READ_ONLY = frozenset(
-    {
-        "check-added-large-files", "check-ast", "check-builtin-literals",
-        "check-case-conflict", "check-docstring-first", "check-executables-have-shebangs",
-        "check-json", "check-merge-conflict", "check-shebang-scripts-are-executable",
-        "check-symlinks", "check-toml", "check-vcs-permalinks", "check-xml", "check-yaml",
-        "debug-statements", "destroyed-symlinks", "detect-aws-credentials",
-        "detect-private-key", "forbid-new-submodules", "forbid-submodules", "no-commit-to-branch",
-        "check-illegal-windows-names", "name-tests-test",
-        "mypy", "flake8", "pylint", "bandit", "pyright", "pydocstyle", "pycodestyle",
-        "pyflakes", "yamllint", "shellcheck", "hadolint", "actionlint", "markdownlint",
-        "vulture", "check-jsonschema", "check-github-workflows", "gitleaks", "typos",
-        "python-check-blanket-noqa", "python-check-blanket-type-ignore",
-        "python-check-mock-methods", "python-no-eval", "python-no-log-warn",
-        "python-use-type-annotations", "rst-backticks", "rst-directive-colons",
-        "rst-inline-touching-normal", "text-unicode-replacement-char",
-        "check-hooks-apply", "check-useless-excludes", "identity",
-    }
-)  # fmt: skip
-"""Hooks known never to write a file: lint tasks. Any other hook may write (a
-format task), except the ones :func:`_read_only` recognises by their arguments."""
-_WRITE_FLAGS = {
-    "ruff": ("--fix", "--fix-only", "--unsafe-fixes"),
-    "ruff-check": ("--fix", "--fix-only", "--unsafe-fixes"),
-    "codespell": ("-w", "--write-changes"),
-    "typos": ("-w", "--write-changes"),
-}
-"""Hooks that are read-only unless one of these arguments asks them to fix."""
-
-_STAGE_NAMES = {"commit": "pre-commit", "push": "pre-push", "merge-commit": "pre-merge-commit"}
-"""Stage names of pre-commit before 3.2."""
 
 _FAIL = "import sys; print(sys.argv[1] + '\\n'); print('\\n'.join(sys.argv[2:])); sys.exit(1)"
 
@@ -112,7 +80,8 @@ def alone(root: Path) -> Config:
     """The configuration of a repository with a pre-commit configuration and no table."""
     path = root / FILENAME
     hooks = load(path, root, _display(path))
-    return Config(path=path, fail_fast=hooks.fail_fast, tasks=hooks.tasks)
+    # Named as the quick path names it: the table's usual file, even when there is none.
+    return Config(path=root / "pyproject.toml", fail_fast=hooks.fail_fast, tasks=hooks.tasks)
 
 
 def merged(value: object, table: Mapping[str, Any], file: str, root: Path) -> dict[str, TaskConfig]:
@@ -185,24 +154,6 @@ def hook_ids(path: Path) -> set[str]:
         return set()
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     return {hook["id"] for hook in hooks} | {hook.get("alias") or hook["id"] for hook in hooks}
-
-
-def _read_only(hook_id: str, args: Sequence[str]) -> bool:
-    flags = _WRITE_FLAGS.get(hook_id)
-    if flags is not None:
-        return not any(a in flags or a.startswith(tuple(f + "=" for f in flags)) for a in args)
-    return hook_id in READ_ONLY
-
-
-def _hooks_of(stages: Sequence[str]) -> frozenset[str]:
-    """hookrunner's hooks for pre-commit's stages. ``hookrunner run`` by hand is
-    ``pre-commit run``: a hook of the pre-commit stage runs in it."""
-    if not stages:
-        return frozenset(HOOKS)
-    named = {_STAGE_NAMES.get(stage, stage) for stage in stages}
-    if "pre-commit" in named:
-        named.add("manual")
-    return frozenset(named & set(HOOKS))
 
 
 def _one_line(message: str) -> str:
@@ -419,7 +370,7 @@ def _tasks(
         origin = digest_of(
             [hook.src, revs.get(hook.src, ""), definition, hook.prefix.prefix_dir, sorted(env)]
         )
-        stage = "lint" if _read_only(hook.id, hook.args) else "format"
+        stage = "lint" if read_only(hook.id, hook.args) else "format"
         rank = STAGES.index(stage)
         tasks.append(
             TaskConfig(
@@ -433,7 +384,7 @@ def _tasks(
                 pass_filenames=hook.pass_filenames,
                 always_run=hook.always_run,
                 env=tuple(sorted(env.items())),
-                hooks=_hooks_of(hook.stages),
+                hooks=hooks_of(hook.stages),
                 cache=True,
                 position=position,
                 files_re=_regexes(config.get("files", ""), hook.files),

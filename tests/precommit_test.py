@@ -4,6 +4,7 @@ command, with hook environments in a pre-commit store of the tests' own."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -650,3 +651,35 @@ def test_writers_sharing_files_never_overlap(repo: Path) -> None:
     assert (repo / "f.txt").read_text() == "c\n"
     assert (repo / "g.md").read_text() == "y\n"
     assert tasks["one"]["files"] == ["f.txt"]
+
+
+@pytest.mark.parametrize("table", [False, True])
+def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_it(
+    repo: Path, table: bool
+) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: check, name: c, language: system, entry: ./check.sh, types: [text]}\n"
+    )
+    files = {".pre-commit-config.yaml": config, "a.txt": "a\n", "check.sh": "#!/bin/sh\n"}
+    if table:
+        files["pyproject.toml"] = "[tool.paratools]\npre_commit_config = true\n"
+    _commit(repo, files)
+    (repo / "check.sh").chmod(0o755)
+    git(repo, "add", "check.sh")
+    git(repo, "commit", "-q", "-m", "executable")
+    trace = {"PYTHONPROFILEIMPORTTIME": "1"}
+    first = hookrunner(repo, "run", "-a", env=trace)
+    assert first.returncode == 0, first.stdout + first.stderr
+    quick = hookrunner(repo, "run", "-a", env=trace)
+    full = hookrunner(repo, "run", "-a", env={**trace, "HOOKRUNNER_QUICK": "0"})
+    assert "hookrunner.cli.full" not in quick.stderr
+    assert "hookrunner.cli.full" in full.stderr
+    assert "Cached" in quick.stdout
+    timeless = re.compile(r" in \d+\.\d\ds")
+    assert timeless.sub("", quick.stdout) == timeless.sub("", full.stdout)
+    # an edit of the pre-commit configuration is never answered from the receipt
+    _commit(repo, {".pre-commit-config.yaml": config.replace("./check.sh", "'false'")})
+    failed = hookrunner(repo, "run", "-a")
+    assert failed.returncode == 1
+    assert "Failed" in failed.stdout
