@@ -98,7 +98,7 @@ def parse_config(
     if table.get("pre_commit_config", False) is not False:
         from hookrunner.precommit import merged
 
-        hooks = merged(table["pre_commit_config"], tasks_table, file, root)
+        hooks = merged(table["pre_commit_config"], tasks_table, file, root, timeout)
     own = tuple(
         _task(name, spec, index, timeout, file, root)
         for index, (name, spec) in enumerate(tasks_table.items())

@@ -84,10 +84,13 @@ def alone(root: Path) -> Config:
     return Config(path=root / "pyproject.toml", fail_fast=hooks.fail_fast, tasks=hooks.tasks)
 
 
-def merged(value: object, table: Mapping[str, Any], file: str, root: Path) -> dict[str, TaskConfig]:
-    """The hooks that ``pre_commit_config = value`` adds to a table, by task name,
-    with what the table's ``tasks`` of the same names set."""
-    hooks = {task.name: task for task in _hooks_of_table(value, file, root)}
+def merged(
+    value: object, table: Mapping[str, Any], file: str, root: Path, timeout: float
+) -> dict[str, TaskConfig]:
+    """The hooks that ``pre_commit_config = value`` adds to a table, by task name, with
+    the table's ``timeout`` and what the table's ``tasks`` of the same names set."""
+    found = _hooks_of_table(value, file, root)
+    hooks = {task.name: task._replace(timeout=timeout) for task in found}
     for name, spec in table.items():
         if name in hooks:
             hooks[name] = override(hooks[name], spec, file)

@@ -334,6 +334,7 @@ def test_a_table_adds_the_hooks_and_overrides_them(repo: Path) -> None:
                 """\
                 [tool.paratools]
                 pre_commit_config = true
+                timeout = 77
 
                 [tool.paratools.tasks.mine]
                 cmd = "true"
@@ -353,6 +354,8 @@ def test_a_table_adds_the_hooks_and_overrides_them(repo: Path) -> None:
     assert tasks["hook"]["start"] >= tasks["mine"]["end"]
     listed = hookrunner(repo, "list", "--format", "json")
     assert listed.returncode == 0, listed.stderr
+    timeouts = {t["name"]: t["timeout"] for t in json.loads(listed.stdout)["tasks"]}
+    assert timeouts == {"mine": 77, "hook": 77}
     (repo / "pyproject.toml").write_text(
         "[tool.paratools]\npre_commit_config = true\n[tool.paratools.tasks.hook]\ncmd = 'x'\n"
     )
