@@ -80,6 +80,8 @@ class Workload:
     members: int = 0
     """A workspace of this many member projects, each with ``tasks`` (and a root
     project with none): run by prek's workspace mode and hookrunner's."""
+    shared: str = ""
+    """A .pre-commit-config.yaml every runner takes as it is (hookrunner without a table)."""
 
     def bound(self) -> float | None:
         """Critical path: per stage, the longest task or the stage's work spread over the slots."""
@@ -160,6 +162,37 @@ def _realistic_tasks() -> tuple[Task, ...]:
     )
 
 
+def _common_hooks() -> str:
+    """pre-commit-hooks' common hooks, ruff and codespell, each a ``repo: local`` python
+    hook whose environment the runner installs (before the timed rounds)."""
+    hooks = [
+        ("trailing-whitespace", "trailing-whitespace-fixer", "text", "pre-commit-hooks"),
+        ("end-of-file-fixer", "end-of-file-fixer", "text", "pre-commit-hooks"),
+        ("check-yaml", "check-yaml", "yaml", "pre-commit-hooks"),
+        ("check-toml", "check-toml", "toml", "pre-commit-hooks"),
+        ("check-ast", "check-ast", "python", "pre-commit-hooks"),
+        ("debug-statements", "debug-statement-hook", "python", "pre-commit-hooks"),
+        ("check-merge-conflict", "check-merge-conflict", "text", "pre-commit-hooks"),
+        ("check-added-large-files", "check-added-large-files", "file", "pre-commit-hooks"),
+        ("ruff-check", "ruff check", "python", "ruff"),
+        ("ruff-format", "ruff format", "python", "ruff"),
+        ("codespell", "codespell", "text", "codespell"),
+    ]
+    lines = ["repos:", "- repo: local", "  hooks:"]
+    for hook, entry, kind, package in hooks:
+        lines += [
+            f"  - id: {hook}",
+            f"    name: {hook}",
+            f"    entry: {entry}",
+            "    language: python",
+            f"    types: [{kind}]",
+            f"    additional_dependencies: [{package}]",
+        ]
+        if hook == "codespell":
+            lines.append("    exclude: ^tests/")  # the tests misspell on purpose
+    return "\n".join(lines) + "\n"
+
+
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
@@ -220,6 +253,18 @@ WORKLOADS: dict[str, Workload] = {
             f" pytest ({' '.join(PYTEST_SUBSET)})",
             _realistic_tasks(),
             realistic=True,
+        ),
+        Workload(
+            "pre-commit-config",
+            "one .pre-commit-config.yaml (pre-commit-hooks' common hooks, ruff and codespell"
+            " as local python hooks, environments installed) on a copy of this repository",
+            (),
+            realistic=True,
+            shared=_common_hooks(),
+            notes={
+                "hookrunner": "no [tool.paratools] table, --no-cache",
+                CACHED: "the same, cache on: a re-run",
+            },
         ),
     )
 }
@@ -413,17 +458,27 @@ def prepare(bench: Bench, wl: Workload, source: Path) -> Prepared:
         )
     else:
         (repo / "a.py").write_text("x = 1\n")
-    (repo / ".pre-commit-config.yaml").write_text(pre_commit_config(wl, priorities=False))
-    (repo / "prek.yaml").write_text(pre_commit_config(wl, priorities=True))
-    (repo / "lefthook.yml").write_text(lefthook_config(wl))
-    pyproject = repo / "pyproject.toml"
-    head = pyproject.read_text() + "\n" if pyproject.exists() else ""
-    pyproject.write_text(head + paratools_table(wl))
-    if wl.realistic:
+    if wl.shared:
+        (repo / ".pre-commit-config.yaml").write_text(wl.shared)
+        (repo / "prek.yaml").write_text(wl.shared)
+    else:
+        (repo / ".pre-commit-config.yaml").write_text(pre_commit_config(wl, priorities=False))
+        (repo / "prek.yaml").write_text(pre_commit_config(wl, priorities=True))
+        (repo / "lefthook.yml").write_text(lefthook_config(wl))
+        pyproject = repo / "pyproject.toml"
+        head = pyproject.read_text() + "\n" if pyproject.exists() else ""
+        pyproject.write_text(head + paratools_table(wl))
+    if wl.realistic and not wl.shared:
         (repo / "paratools-tbl.toml").write_text(paratools_table(wl, tests_wait_for_lint=False))
         (repo / "paratools-cached.toml").write_text(paratools_table(wl, cache=True))
     bench.git(repo, "add", "-A")
     bench.git(repo, "commit", "-qm", "benchmark")
+    if wl.shared:
+        # The hooks' environments are installed here, and the copy starts from what
+        # the fixers leave, so every timed run checks a clean tree.
+        argv = [str(bench.tool("pre-commit")), "run", "--all-files"]
+        subprocess.run(argv, cwd=repo, env=bench.env, capture_output=True, check=False)
+        bench.git(repo, "commit", "-qam", "fixed", "--allow-empty")
     prepared = Prepared(repo, base=bench.git(repo, "rev-parse", "HEAD").strip())
     if wl.realistic:
         prepared.staged_content = _staged_edits(bench, repo)
@@ -463,7 +518,9 @@ def restore(bench: Bench, prepared: Prepared, staged: bool) -> None:
         bench.git(prepared.repo, "add", "--", *prepared.staged_content)
 
 
-def runner_argv(bench: Bench, runner: str, staged: bool, workspace: bool = False) -> list[str]:
+def runner_argv(
+    bench: Bench, runner: str, staged: bool, shared: bool = False, workspace: bool = False
+) -> list[str]:
     if runner == "prek" and workspace:  # no -c: a named config turns workspace mode off
         return [str(bench.tool("prek")), "run"] + ([] if staged else ["--all-files"])
     if runner == "pre-commit":
@@ -477,6 +534,13 @@ def runner_argv(bench: Bench, runner: str, staged: bool, workspace: bool = False
             [] if staged else ["--all-files"]
         )
     files = ["--hook", "pre-commit"] if staged else ["--all-files"]
+    if shared:  # the configuration as it is; the cached variant re-runs it with the cache
+        return [
+            str(bench.tool("hookrunner")),
+            "run",
+            *files,
+            *(["--no-cache"] * (runner != CACHED)),
+        ]
     return [str(bench.tool("hookrunner")), "run", *files, *_config_of(runner)]
 
 
@@ -532,7 +596,9 @@ def run_case(
                 argv, stdin = _commit_then_push(bench, prepared, result.runner, env)
             else:
                 restore(bench, prepared, case.staged)
-                argv = runner_argv(bench, result.runner, case.staged, bool(wl.members))
+                argv = runner_argv(
+                    bench, result.runner, case.staged, bool(wl.shared), bool(wl.members)
+                )
             start = time.perf_counter()
             try:
                 proc = subprocess.run(
@@ -828,7 +894,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             cases = [Case(wl, staged=False)]
             if wl.members:
                 cases.append(Case(wl, staged=True))
-            if wl.realistic:
+            if wl.shared:
+                runners = [r for r in runners if r not in ("lefthook", TESTS_BESIDE_LINT)]
+            elif wl.realistic:
                 cases += [Case(wl, staged=True), Case(wl, staged=True, push=True)]
             for case in cases:
                 # lefthook's pre-push here would be a second configuration; the

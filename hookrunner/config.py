@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hookrunner import precommit_plain
 from hookrunner.engine.graph import CircularDependencyError, validate
 from hookrunner.errors import ConfigError
 from hookrunner.files import compile_globs, tags_can_meet
-from hookrunner.hashing import digest
+from hookrunner.hashing import config_digest
 from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
+from hookrunner.precommit_plain import FILENAME
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,7 +24,7 @@ else:  # pragma: no cover
     # mypy checks as 3.10, where tomli may be absent from the checking environment
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "tasks")
+TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "pre_commit_config", "tasks")
 TASK_KEYS = (
     "cmd",
     "stage",
@@ -52,9 +54,14 @@ def load_config(
     ``depends_on`` entry with a ``:`` may name another project's task (checked
     by :mod:`hookrunner.workspace`)."""
     file = _display(path) if display is None else display
+    # A .pre-commit-config.yaml alone is the configuration (beside a table, it may add to it).
+    pre_commit = precommit_plain.read_config(root)
+    alone = pre_commit is not None and path == root / "pyproject.toml"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if pre_commit is not None and alone:
+            return precommit_plain.alone(root, b"", pre_commit)
         raise ConfigError(file, "", "file not found") from None
     except OSError as e:
         raise ConfigError(file, "", f"cannot read file: {_lower(e.strerror or str(e))}") from None
@@ -65,7 +72,13 @@ def load_config(
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)": keep it
         raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
-    return parse_config(document, file, root, path, foreign)._replace(digest=digest(data))
+    tool = document.get("tool")
+    if pre_commit is not None and alone and not (isinstance(tool, dict) and "paratools" in tool):
+        return precommit_plain.alone(root, data, pre_commit)
+    config = parse_config(document, file, root, path, foreign)
+    # Receipts of the quick path name the table's file and the root's .pre-commit-config.yaml.
+    other = tool["paratools"].get("pre_commit_config") not in (None, False, True, FILENAME)
+    return config._replace(digest="" if other else config_digest(data, pre_commit))
 
 
 def parse_config(
@@ -75,8 +88,7 @@ def parse_config(
     tool = data.get("tool")
     if tool is None or (isinstance(tool, dict) and "paratools" not in tool):
         raise ConfigError(file, "", "no [tool.paratools] table")
-    table = _table(tool, file, "tool")["paratools"]
-    table = _table(table, file, "tool.paratools")
+    table = _table(_table(tool, file, "tool")["paratools"], file, "tool.paratools")
     _check_keys(table, TOP_KEYS, file, "tool.paratools")
 
     jobs = _positive_int(table.get("jobs", 5), file, "tool.paratools.jobs")
@@ -86,10 +98,17 @@ def parse_config(
         table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
     )
     tasks_table = _table(table.get("tasks", {}), file, "tool.paratools.tasks")
-    tasks = tuple(
+    hooks: dict[str, TaskConfig] = {}
+    if table.get("pre_commit_config", False) is not False:
+        from hookrunner.precommit import merged
+
+        hooks = merged(table["pre_commit_config"], tasks_table, file, root, timeout)
+    own = tuple(
         _task(name, spec, index, timeout, file, root)
         for index, (name, spec) in enumerate(tasks_table.items())
+        if name not in hooks
     )
+    tasks = (*own, *(task._replace(position=len(own) + i) for i, task in enumerate(hooks.values())))
     _check_dependencies(tasks, file, foreign)
     return Config(
         path=root / "pyproject.toml" if path is None else path,

@@ -186,6 +186,19 @@ def tags_can_meet(tags: frozenset[str]) -> bool:
     )
 
 
+def _by_regex(paths: list[str], files: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """pre-commit's filter: every ``files`` expression found in the path, no ``exclude`` one."""
+    import re
+
+    keep = [re.compile(pattern).search for pattern in files]
+    drop = [re.compile(pattern).search for pattern in exclude]
+    return [
+        path
+        for path in paths
+        if all(search(path) for search in keep) and not any(search(path) for search in drop)
+    ]
+
+
 def _fits(
     tags: frozenset[str], every: frozenset[str], some: frozenset[str], none: frozenset[str]
 ) -> bool:
@@ -264,7 +277,7 @@ class Classifier:
             self._warn_unmatched(task)
         key = (
             task.files, task.exclude, task.types, task.types_or, task.exclude_types,
-            (task.project,), task.nested,
+            (task.project,), task.nested, task.files_re, task.exclude_re,
         )  # fmt: skip
         selected = self._selected.get(key)
         if selected is None:
@@ -277,6 +290,8 @@ class Classifier:
             if task.exclude:
                 match = _matcher(task.exclude)
                 selected = [path for path in selected if not match(path[cut:])]
+            if task.files_re or task.exclude_re:
+                selected = _by_regex(selected, task.files_re, task.exclude_re)
             links = "symlink" in task.types or "symlink" in task.types_or
             selected = self._kinds.files(selected, self._records, links)
             if task.types or task.types_or or task.exclude_types:

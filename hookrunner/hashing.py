@@ -32,3 +32,9 @@ def digest_of(material: object) -> str:
     # repr of str, int, float, bool, None, list, tuple and dict (in insertion
     # order) is exact and stable.
     return digest(repr(material).encode("utf-8", "surrogateescape"))
+
+
+def config_digest(table: bytes, pre_commit: bytes | None = None) -> str:
+    """Names a run's configuration: the table's file and, when the repository
+    has one, its ``.pre-commit-config.yaml`` (its hooks may be the tasks)."""
+    return digest(table) if pre_commit is None else digest_of([digest(table), digest(pre_commit)])

@@ -71,6 +71,21 @@ class TaskConfig(NamedTuple):
     nested: tuple[str, ...] = ()
     """The folders of the projects inside the task's own: their files are theirs."""
 
+    files_re: tuple[str, ...] = ()
+    """Python regular expressions a path must all match (``re.search``, pre-commit's
+    ``files``)."""
+    exclude_re: tuple[str, ...] = ()
+    """Python regular expressions a path must match none of (pre-commit's ``exclude``)."""
+    serial: bool = False
+    """The task's command lines run one after another (pre-commit's ``require_serial``)."""
+    origin: str = ""
+    """Where a task not written in the table comes from, for its cache key: a
+    pre-commit hook's repository, rev, definition and environment."""
+    hook_id: str = ""
+    """A pre-commit hook's ``id``, which ``SKIP`` names as well as the task's name."""
+    verbose: bool = False
+    """Its output is shown when it passes too (pre-commit's ``verbose``)."""
+
 
 class Project(NamedTuple):
     """One ``pyproject.toml`` with a ``[tool.paratools]`` table in a workspace."""

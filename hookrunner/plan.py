@@ -202,7 +202,7 @@ def build_plan(
                 _invocations(task, files, arg_limit, choice.arguments),
                 after=tuple(dict.fromkeys(after)),
                 depends_on=tuple(d for d in task.depends_on if d in names),
-                serial=formatter and _shares_files(task, files, running),
+                serial=task.serial or (formatter and _shares_files(task, files, running)),
             )
         )
     return plan

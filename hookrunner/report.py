@@ -277,6 +277,8 @@ class Printer:
         self.columns = columns
         # GitHub Actions: outputs folded in groups, problems as annotations.
         self.github = github
+        self.verbose_tasks: frozenset[str] = frozenset()
+        """Tasks whose output is shown whatever their status."""
         self._running: list[str] = []
         self._finished = 0
         self._live_shown = False
@@ -293,7 +295,7 @@ class Printer:
         if not self.quiet or result.status in _PROBLEMS:
             block = format_line(result, self.width, self.color) + "\n"
             details = ""
-            if self.verbose or result.status in _PROBLEMS:
+            if self.verbose or result.status in _PROBLEMS or result.name in self.verbose_tasks:
                 details = format_details(result)
             block += _for_github(result, details) if self.github else details
         self._write(block)

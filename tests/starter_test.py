@@ -133,11 +133,24 @@ def test_file_local_tools_cache_per_file_and_mypy_keeps_the_default(repo: Path) 
     assert hookrunner(repo, "list").returncode == 0
 
 
-def test_an_existing_pre_commit_config_is_mentioned(repo: Path) -> None:
-    project(repo, {".pre-commit-config.yaml": "repos: []\n", "pyproject.toml": "[tool.ruff]\n"})
-    lines, _ = init(repo)
+def test_an_existing_pre_commit_config_is_run_and_only_what_it_lacks_is_added(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "store"))
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: ruff, name: ruff, language: system, entry: 'true', types: [python]}\n"
+    )
+    project(repo, {".pre-commit-config.yaml": config, "pyproject.toml": "[tool.ruff]\n"})
+    lines, tasks = init(repo)
     assert lines == [
-        "wrote a starter [tool.paratools] table to pyproject.toml (ruff-format, ruff-check)",
-        "found .pre-commit-config.yaml: its hooks are not imported into the table; to run them "
-        "too, run 'pre-commit install' and then 'hookrunner install' (both hooks run)",
+        "wrote a starter [tool.paratools] table to pyproject.toml (ruff-format)",
+        "found .pre-commit-config.yaml: its hooks run as tasks (pre_commit_config = true);"
+        " left to it: ruff-check",
     ]
+    table = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["paratools"]
+    assert table["pre_commit_config"] is True
+    assert list(tasks) == ["ruff-format"]
+    listed = hookrunner(repo, "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert [t["name"] for t in json.loads(listed.stdout)["tasks"]] == ["ruff-format", "ruff"]

@@ -70,7 +70,7 @@ def tool_identity(argv0: str, path_env: str | None, cwd: str = "") -> list[objec
 
 def definition(task: TaskConfig) -> dict[str, object]:
     """The parts of a task's configuration that can change its result."""
-    return {
+    found: dict[str, object] = {
         "name": task.name,
         "cmd": list(task.cmd),
         "stage": task.stage,
@@ -87,6 +87,12 @@ def definition(task: TaskConfig) -> dict[str, object]:
         # regex_like only decides a warning, and names the file as seen from the
         # folder the run started in: it never changes a result.
     }
+    # Added only when set, so that the keys of the table's own tasks stay as they were.
+    for field in ("files_re", "exclude_re", "origin"):
+        value = getattr(task, field)
+        if value:
+            found[field] = list(value) if isinstance(value, tuple) else value
+    return found
 
 
 GIVEN = (

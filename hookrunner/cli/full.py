@@ -254,6 +254,7 @@ def _run_tasks(
         output_of(options).write(describe_plan(plan, durations))
         return None
     printer = printer_for(options, len(plan))
+    printer.verbose_tasks = frozenset(t.name for t in config.tasks if t.verbose)
     cache = None
     # A task given git's arguments (a commit message) reads what no key covers.
     if not options.no_cache and choice.arguments is None:

@@ -128,12 +128,18 @@ def mypy_command(root: Path, data: dict[str, object]) -> tuple[str | None, str]:
 
 
 def starter_table(
-    names: list[str], commands: dict[str, str] | None = None, left_out: str = ""
+    names: list[str],
+    commands: dict[str, str] | None = None,
+    left_out: str = "",
+    pre_commit: bool = False,
 ) -> str:
     """The TOML text of the table; ``commands`` replaces a tool's default
-    command. The ``left_out`` tool's task is written commented out."""
+    command. The ``left_out`` tool's task is written commented out. With
+    ``pre_commit`` the table runs the .pre-commit-config.yaml's hooks too."""
     chosen = commands or {}
     lines = ["", "[tool.paratools]", "jobs = 5", "fail_fast = true", ""]
+    if pre_commit:
+        lines[-1:] = ["pre_commit_config = true", ""]
     for t in _TOOLS:
         if t.name in names:
             task = [
@@ -207,12 +213,18 @@ def write_starter(path: Path, shown: str | None = None) -> str:
         else:
             commands["mypy"] = command
         notes += [note] if note else []
-    if (root / ".pre-commit-config.yaml").exists():
+    pre_commit = (root / ".pre-commit-config.yaml").is_file()
+    if pre_commit:
+        from hookrunner.precommit import hook_ids
+
+        ids = hook_ids(root / ".pre-commit-config.yaml")
+        covered = [n for n in names if n in ids or (n == "ruff-check" and "ruff" in ids)]
+        names = [n for n in names if n not in covered]
         notes.append(
-            "found .pre-commit-config.yaml: its hooks are not imported into the table; to run "
-            "them too, run 'pre-commit install' and then 'hookrunner install' (both hooks run)"
+            "found .pre-commit-config.yaml: its hooks run as tasks (pre_commit_config = true)"
+            + (f"; left to it: {', '.join(covered)}" if covered else "")
         )
-    table = starter_table(names, commands, left_out)
+    table = starter_table(names, commands, left_out, pre_commit)
     if text and not text.endswith("\n"):
         text += "\n"
     path.write_text(text + table if text else table.lstrip("\n"))

@@ -53,9 +53,10 @@ from hookrunner.files import Classifier
 from hookrunner.git import index as plumbing
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
-from hookrunner.hashing import digest
+from hookrunner.hashing import config_digest as named
 from hookrunner.model import DEFAULT_HOOKS, Config, Project, TaskConfig, TaskResult
 from hookrunner.plan import build_plan
+from hookrunner.precommit_plain import FILENAME
 
 
 class Attempt(NamedTuple):
@@ -118,9 +119,16 @@ def attempt(options: RunOptions, started: float) -> Attempt:
         if options.config_path
         else os.path.join(repo.root, "pyproject.toml")
     )
+    # Named as the full run names it (config.load_config): the table's file and
+    # the repository's .pre-commit-config.yaml (alone, it is the configuration).
+    pre_commit = _read(os.path.join(repo.root, FILENAME))
+    table = _read(config_path)
+    if table is None and pre_commit is not None and not os.path.lexists(config_path):
+        table = b""
+    if table is None:
+        return Attempt(None)
+    config_digest = named(table, pre_commit)
     try:
-        with open(config_path, "rb") as file:
-            config_digest = digest(file.read())
         os.utime(receipt_path(repo.git_dir, seen(config_digest)))
     except OSError:
         return Attempt(None)
@@ -142,6 +150,14 @@ def attempt(options: RunOptions, started: float) -> Attempt:
     for result in results:
         printer.task_finished(result)
     return Attempt(conclude(printer, results, 0, started, jobs, options).exit_code, ref_lines)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
 
 
 class _IndexView(Spawn):

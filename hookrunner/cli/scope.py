@@ -191,14 +191,22 @@ def task_choice(
 ) -> TaskChoice:
     """Which tasks the command line chose: ``--only``/``--skip``, ``SKIP``, ``--stage``,
     ``--project``, and task names given in place of files."""
-    check_task_names(config, fileset.tasks, "FILES")
-    check_task_names(config, options.only, "--only")
-    check_task_names(config, options.skip, "--skip")
+    # A pre-commit hook's id names every task of that id (its alias, a numbered repeat).
+    ids: dict[str, list[str]] = {}
+    for task in config.tasks:
+        if task.hook_id:
+            ids.setdefault(task.hook_id, []).append(task.name)
+    named = [n for name in (*options.only, *fileset.tasks) for n in ids.get(name, [name])]
+    check_task_names(config, [n for n in fileset.tasks if n not in ids], "FILES")
+    check_task_names(config, [n for n in options.only if n not in ids], "--only")
+    check_task_names(config, [n for n in options.skip if n not in ids], "--skip")
     env_skip = [s.strip() for s in os.environ.get("SKIP", "").split(",") if s.strip()]
+    skip = {*options.skip, *env_skip}
+    skip.update(n for name in list(skip) for n in ids.get(name, ()))
     return TaskChoice(
         hook=hook,
-        only=(*options.only, *fileset.tasks),
-        skip=frozenset([*options.skip, *env_skip]),
+        only=tuple(named),
+        skip=frozenset(skip),
         skip_source="--skip" if options.skip else "SKIP",
         stages=options.stages,
         project=project_folder(config, root, options.project),

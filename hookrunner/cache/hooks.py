@@ -1,0 +1,98 @@
+"""A pre-commit configuration's hooks as tasks, remembered between runs.
+
+Resolving hooks needs the pre-commit library: importing it, reading its store's
+database, and asking each environment's interpreter whether it still works
+(a few hundred milliseconds, on every commit). What comes out, the tasks, only
+changes when what it came from does, so it is kept under pre-commit's store
+(removed with it) by a name that covers the configuration's bytes, the
+repository, hookrunner's task record, this interpreter, ``PATH`` and the
+library's files; each environment's install-state file and each hook folder
+must also be as they were. An environment broken from outside (its base
+interpreter removed) is found again by the library once any of that changes;
+``pre-commit clean`` changes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sys
+from collections.abc import Sequence
+
+from hookrunner.atomic import write_atomically
+from hookrunner.hashing import digest_of
+from hookrunner.model import TaskConfig
+
+FORMAT = 1
+
+
+def store_dir() -> str:
+    """pre-commit's store, found as the library finds it."""
+    home = os.environ.get("PRE_COMMIT_HOME")
+    if home:
+        return home
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "pre-commit")
+
+
+def _library() -> object:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pre_commit")
+    if spec is None or spec.origin is None:
+        return None
+    # A new version is unpacked anew: the folder and its files change.
+    folder = os.path.dirname(spec.origin)
+    return [folder, _stamp(folder), _stamp(spec.origin)]
+
+
+def _stamp(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _path(config: bytes, root: str) -> str:
+    name = digest_of(
+        [
+            FORMAT,
+            TaskConfig._fields,
+            config,
+            root,
+            sys.executable,
+            os.environ.get("PATH"),
+            _library(),
+        ]
+    )
+    return os.path.join(store_dir(), "hookrunner", name[:40])
+
+
+def recall(config: bytes, root: str) -> tuple[tuple[TaskConfig, ...], bool] | None:
+    """The tasks and the configuration's ``fail_fast``, when still valid."""
+    try:
+        with open(_path(config, root), "rb") as file:
+            tasks, fail_fast, stamps = marshal.load(file)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if any(_stamp(path) != stamp for path, stamp in stamps):
+        return None
+    return tuple(TaskConfig(*fields) for fields in tasks), fail_fast
+
+
+def remember(
+    config: bytes,
+    root: str,
+    tasks: Sequence[TaskConfig],
+    fail_fast: bool,
+    watched: Sequence[str],
+) -> None:
+    """Keep the tasks; ``watched``: the files and folders whose change voids them."""
+    path = _path(config, root)
+    data = marshal.dumps(
+        (tuple(tuple(task) for task in tasks), fail_fast, tuple((p, _stamp(p)) for p in watched))
+    )
+    with contextlib.suppress(OSError):  # a read-only store: resolved again next time
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomically(path, data)
