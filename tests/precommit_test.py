@@ -4,6 +4,7 @@ command, with hook environments in a pre-commit store of the tests' own."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -217,6 +218,16 @@ def test_a_local_path_repository_and_its_python_environment(
     again = hookrunner(repo, "run", "-a")
     assert "installing" not in again.stderr
     assert "s.txt: shouts" in again.stdout
+    # the caller's PATH (a git hook's differs from a terminal's) is not part of the key
+    quiet = {".pre-commit-config.yaml": config.replace("id: shout", "{id: shout, files: q}")}
+    _commit(repo, quiet)
+    assert hookrunner(repo, "run", "-a").returncode == 0
+    elsewhere = {
+        "PATH": f"{repo}/no-such-folder{os.pathsep}{os.environ['PATH']}",
+        "HOOKRUNNER_QUICK": "0",  # the full run, which resolves the hooks in this PATH
+    }
+    assert "Cached" in hookrunner(repo, "run", "-a", env=elsewhere).stdout
+    _commit(repo, {".pre-commit-config.yaml": config})
     # an environment removed from the store is installed again
     import shutil
 
