@@ -674,6 +674,7 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     config = (
         "repos:\n- repo: local\n  hooks:\n"
         "  - {id: check, name: c, language: system, entry: ./check.sh, types: [text]}\n"
+        "  - {id: loud, name: l, language: system, entry: echo, verbose: true}\n"
     )
     files = {".pre-commit-config.yaml": config, "a.txt": "a\n", "check.sh": "#!/bin/sh\n"}
     if table:
@@ -690,6 +691,7 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     assert "hookrunner.cli.full" not in quick.stderr
     assert "hookrunner.cli.full" in full.stderr
     assert "Cached" in quick.stdout
+    assert "a.txt" in quick.stdout  # a verbose hook's output, kept with its pass
     timeless = re.compile(r" in \d+\.\d\ds")
     assert timeless.sub("", quick.stdout) == timeless.sub("", full.stdout)
     # an edit of the pre-commit configuration is never answered from the receipt
