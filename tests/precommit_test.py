@@ -699,3 +699,31 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     failed = hookrunner(repo, "run", "-a")
     assert failed.returncode == 1
     assert "Failed" in failed.stdout
+
+
+def test_the_installed_pre_push_hook_runs_the_pre_push_stage(repo: Path, tmp_path: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: on-push, name: p, language: pygrep, entry: FIXME, stages: [pre-push]}\n"
+        "  - {id: on-commit, name: c, language: pygrep, entry: TODO, stages: [pre-commit]}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config})
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "main")
+    assert hookrunner(repo, "install", "--hook", "pre-commit", "--hook", "pre-push").returncode == 0
+    (repo / "a.txt").write_text("FIXME later\n")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "-m", "fixme")  # the pre-commit stage has no FIXME hook
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True
+    )
+    assert push.returncode != 0
+    assert "a.txt:1:FIXME later" in push.stdout + push.stderr
+    (repo / "a.txt").write_text("fixed\n")
+    git(repo, "commit", "-q", "-am", "fixed")
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True
+    )
+    assert push.returncode == 0, push.stdout + push.stderr
