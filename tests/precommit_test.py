@@ -4,6 +4,7 @@ command, with hook environments in a pre-commit store of the tests' own."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -217,6 +218,16 @@ def test_a_local_path_repository_and_its_python_environment(
     again = hookrunner(repo, "run", "-a")
     assert "installing" not in again.stderr
     assert "s.txt: shouts" in again.stdout
+    # the caller's PATH (a git hook's differs from a terminal's) is not part of the key
+    quiet = {".pre-commit-config.yaml": config.replace("id: shout", "{id: shout, files: q}")}
+    _commit(repo, quiet)
+    assert hookrunner(repo, "run", "-a").returncode == 0
+    elsewhere = {
+        "PATH": f"{repo}/no-such-folder{os.pathsep}{os.environ['PATH']}",
+        "HOOKRUNNER_QUICK": "0",  # the full run, which resolves the hooks in this PATH
+    }
+    assert "Cached" in hookrunner(repo, "run", "-a", env=elsewhere).stdout
+    _commit(repo, {".pre-commit-config.yaml": config})
     # an environment removed from the store is installed again
     import shutil
 
@@ -663,6 +674,7 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     config = (
         "repos:\n- repo: local\n  hooks:\n"
         "  - {id: check, name: c, language: system, entry: ./check.sh, types: [text]}\n"
+        "  - {id: loud, name: l, language: system, entry: echo, verbose: true}\n"
     )
     files = {".pre-commit-config.yaml": config, "a.txt": "a\n", "check.sh": "#!/bin/sh\n"}
     if table:
@@ -679,6 +691,7 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     assert "hookrunner.cli.full" not in quick.stderr
     assert "hookrunner.cli.full" in full.stderr
     assert "Cached" in quick.stdout
+    assert "a.txt" in quick.stdout  # a verbose hook's output, kept with its pass
     timeless = re.compile(r" in \d+\.\d\ds")
     assert timeless.sub("", quick.stdout) == timeless.sub("", full.stdout)
     # an edit of the pre-commit configuration is never answered from the receipt
@@ -686,3 +699,31 @@ def test_a_cached_re_run_is_answered_by_the_quick_path_as_the_full_run_answers_i
     failed = hookrunner(repo, "run", "-a")
     assert failed.returncode == 1
     assert "Failed" in failed.stdout
+
+
+def test_the_installed_pre_push_hook_runs_the_pre_push_stage(repo: Path, tmp_path: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: on-push, name: p, language: pygrep, entry: FIXME, stages: [pre-push]}\n"
+        "  - {id: on-commit, name: c, language: pygrep, entry: TODO, stages: [pre-commit]}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config})
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "main")
+    assert hookrunner(repo, "install", "--hook", "pre-commit", "--hook", "pre-push").returncode == 0
+    (repo / "a.txt").write_text("FIXME later\n")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "-m", "fixme")  # the pre-commit stage has no FIXME hook
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True
+    )
+    assert push.returncode != 0
+    assert "a.txt:1:FIXME later" in push.stdout + push.stderr
+    (repo / "a.txt").write_text("fixed\n")
+    git(repo, "commit", "-q", "-am", "fixed")
+    push = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True
+    )
+    assert push.returncode == 0, push.stdout + push.stderr

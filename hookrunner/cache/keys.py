@@ -87,6 +87,11 @@ def definition(task: TaskConfig) -> dict[str, object]:
         # regex_like only decides a warning, and names the file as seen from the
         # folder the run started in: it never changes a result.
     }
+    if task.origin:
+        # A pre-commit hook's variables are its environment's (named by origin) laid over
+        # the caller's PATH, which differs between a terminal and a git hook: as for
+        # any task, that PATH is not part of the key, only the tool it resolves to.
+        found["env"] = [name for name, _value in task.env]
     # Added only when set, so that the keys of the table's own tasks stay as they were.
     for field in ("files_re", "exclude_re", "origin"):
         value = getattr(task, field)

@@ -145,8 +145,9 @@ def attempt(options: RunOptions, started: float) -> Attempt:
     if answer is None:
         return Attempt(None, ref_lines)
     # The lock is the user's again, as in a full run, before anything is shown.
-    results, total, jobs = answer
+    results, total, jobs, verbose = answer
     printer = printer_for(options, total)
+    printer.verbose_tasks = verbose
     for result in results:
         printer.task_finished(result)
     return Attempt(conclude(printer, results, 0, started, jobs, options).exit_code, ref_lines)
@@ -182,9 +183,10 @@ def _answer(
     ref_lines: str,
     config_at: tuple[str, str],
     started: float,
-) -> tuple[list[TaskResult], int, int] | None:
-    """When every task is a hit: the results, the number of tasks planned and
-    the jobs setting (for the report); else None. Called holding the lock."""
+) -> tuple[list[TaskResult], int, int, frozenset[str]] | None:
+    """When every task is a hit: the results, the number of tasks planned, the
+    jobs setting and the tasks whose output is always shown (for the report);
+    else None. Called holding the lock."""
     config_path, config_digest = config_at
     index = plumbing.clean_index(repo, os.environ)
     if index is None:
@@ -237,4 +239,5 @@ def _answer(
     results = without_running(plan, store, keyers, started)
     if results is None:
         return None
-    return results, len(plan), options.jobs or jobs
+    verbose = frozenset(t.name for t in tasks if t.verbose)
+    return results, len(plan), options.jobs or jobs, verbose
