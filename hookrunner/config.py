@@ -6,17 +6,18 @@ import posixpath
 import re
 import shlex
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hookrunner import precommit_plain
+from hookrunner import precommit_plain, values
 from hookrunner.engine.graph import CircularDependencyError, validate
 from hookrunner.errors import ConfigError
 from hookrunner.files import compile_globs, tags_can_meet
 from hookrunner.hashing import config_digest
-from hookrunner.model import DEFAULT_HOOKS, HOOKS, STAGES, Config, TaskConfig
+from hookrunner.model import DEFAULT_HOOKS, STAGES, Config, TaskConfig
 from hookrunner.precommit_plain import FILENAME
+from hookrunner.values import lower, one_of, quote_key, show, suggest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,7 +54,7 @@ def load_config(
     """Read ``path`` and validate its ``[tool.paratools]`` table; ``foreign``: a
     ``depends_on`` entry with a ``:`` may name another project's task (checked
     by :mod:`hookrunner.workspace`)."""
-    file = _display(path) if display is None else display
+    file = values.display(path) if display is None else display
     # A .pre-commit-config.yaml alone is the configuration (beside a table, it may add to it).
     pre_commit = precommit_plain.read_config(root)
     alone = pre_commit is not None and path == root / "pyproject.toml"
@@ -64,14 +65,14 @@ def load_config(
             return precommit_plain.alone(root, b"", pre_commit)
         raise ConfigError(file, "", "file not found") from None
     except OSError as e:
-        raise ConfigError(file, "", f"cannot read file: {_lower(e.strerror or str(e))}") from None
+        raise ConfigError(file, "", f"cannot read file: {lower(e.strerror or str(e))}") from None
     try:
         document = tomllib.loads(data.decode())
     except UnicodeDecodeError:
         raise ConfigError(file, "", "invalid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)": keep it
-        raise ConfigError(file, "", f"invalid TOML: {_lower(str(e))}") from None
+        raise ConfigError(file, "", f"invalid TOML: {lower(str(e))}") from None
     tool = document.get("tool")
     if pre_commit is not None and alone and not (isinstance(tool, dict) and "paratools" in tool):
         return precommit_plain.alone(root, data, pre_commit)
@@ -88,16 +89,16 @@ def parse_config(
     tool = data.get("tool")
     if tool is None or (isinstance(tool, dict) and "paratools" not in tool):
         raise ConfigError(file, "", "no [tool.paratools] table")
-    table = _table(_table(tool, file, "tool")["paratools"], file, "tool.paratools")
+    table = values.table(values.table(tool, file, "tool")["paratools"], file, "tool.paratools")
     _check_keys(table, TOP_KEYS, file, "tool.paratools")
 
-    jobs = _positive_int(table.get("jobs", 5), file, "tool.paratools.jobs")
-    fail_fast = _bool(table.get("fail_fast", True), file, "tool.paratools.fail_fast")
-    timeout = _timeout(table.get("timeout", 300.0), file, "tool.paratools.timeout")
-    tests_wait_for_lint = _bool(
+    jobs = values.positive_int(table.get("jobs", 5), file, "tool.paratools.jobs")
+    fail_fast = values.boolean(table.get("fail_fast", True), file, "tool.paratools.fail_fast")
+    timeout = values.timeout(table.get("timeout", 300.0), file, "tool.paratools.timeout")
+    tests_wait_for_lint = values.boolean(
         table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
     )
-    tasks_table = _table(table.get("tasks", {}), file, "tool.paratools.tasks")
+    tasks_table = values.table(table.get("tasks", {}), file, "tool.paratools.tasks")
     hooks: dict[str, TaskConfig] = {}
     if table.get("pre_commit_config", False) is not False:
         from hookrunner.precommit import merged
@@ -128,18 +129,18 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         raise ConfigError(
             file,
             "tool.paratools.tasks",
-            f"expected a task name without commas or whitespace, got {_show(name)}",
+            f"expected a task name without commas or whitespace, got {show(name)}",
         )
-    at = f"tool.paratools.tasks.{_key(name)}"
-    table = _table(spec, file, at)
+    at = f"tool.paratools.tasks.{values.key(name)}"
+    table = values.table(spec, file, at)
     _check_keys(table, TASK_KEYS, file, at)
     if "cmd" not in table:
         raise ConfigError(file, at, "missing required key 'cmd'")
 
     stage = table.get("stage", "lint")
     if stage not in STAGES:
-        raise ConfigError(file, f"{at}.stage", f"expected {_one_of(STAGES)}, got {_show(stage)}")
-    stage_fixed = _bool(table.get("stage_fixed", False), file, f"{at}.stage_fixed")
+        raise ConfigError(file, f"{at}.stage", f"expected {one_of(STAGES)}, got {show(stage)}")
+    stage_fixed = values.boolean(table.get("stage_fixed", False), file, f"{at}.stage_fixed")
     if stage_fixed and stage != "format":
         raise ConfigError(
             file, f"{at}.stage_fixed", f'only allowed on format tasks, this one is a "{stage}" task'
@@ -147,9 +148,9 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
     cache = table.get("cache", stage != "test")
     if not isinstance(cache, bool) and cache != "per-file":
         raise ConfigError(
-            file, f"{at}.cache", f'expected true, false or "per-file", got {_show(cache)}'
+            file, f"{at}.cache", f'expected true, false or "per-file", got {show(cache)}'
         )
-    pass_filenames = _bool(
+    pass_filenames = values.boolean(
         table.get("pass_filenames", stage != "test"), file, f"{at}.pass_filenames"
     )
     if cache == "per-file" and not pass_filenames:
@@ -166,18 +167,18 @@ def _task(name: str, spec: object, index: int, timeout: float, file: str, root: 
         cmd=_cmd(table["cmd"], file, f"{at}.cmd"),
         stage=stage,
         depends_on=tuple(
-            dict.fromkeys(_strings(table.get("depends_on", []), file, f"{at}.depends_on"))
+            dict.fromkeys(values.strings(table.get("depends_on", []), file, f"{at}.depends_on"))
         ),
         files=files,
         exclude=exclude,
         types=types,
         pass_filenames=pass_filenames,
-        always_run=_bool(table.get("always_run", False), file, f"{at}.always_run"),
-        timeout=_timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
+        always_run=values.boolean(table.get("always_run", False), file, f"{at}.always_run"),
+        timeout=values.timeout(table.get("timeout", timeout), file, f"{at}.timeout"),
         env=_env(table.get("env", {}), file, f"{at}.env"),
         cwd=_cwd(table.get("cwd", ""), root, file, f"{at}.cwd"),
-        hooks=_hooks(table.get("hooks", list(DEFAULT_HOOKS)), file, f"{at}.hooks"),
-        priority=_int(table.get("priority", 0), file, f"{at}.priority"),
+        hooks=values.hooks(table.get("hooks", list(DEFAULT_HOOKS)), file, f"{at}.hooks"),
+        priority=values.integer(table.get("priority", 0), file, f"{at}.priority"),
         stage_fixed=stage_fixed,
         cache=cache,
         cache_inputs=_globs(table.get("cache_inputs", []), file, f"{at}.cache_inputs"),
@@ -192,30 +193,32 @@ def _check_dependencies(tasks: tuple[TaskConfig, ...], file: str, foreign: bool 
     by_name = {task.name: task for task in tasks}
     graph: dict[str, tuple[str, ...]] = {}
     for task in tasks:
-        at = f"tool.paratools.tasks.{_key(task.name)}.depends_on"
+        at = f"tool.paratools.tasks.{values.key(task.name)}.depends_on"
         for dep in task.depends_on:
             if foreign and ":" in dep and dep not in by_name:
                 continue
             if dep == task.name:
-                raise ConfigError(file, at, f"task {_show(dep)} depends on itself")
+                raise ConfigError(file, at, f"task {show(dep)} depends on itself")
             if dep not in by_name:
                 others = [name for name in by_name if name != task.name]
                 raise ConfigError(
-                    file, at, f"unknown task {_show(dep)}{_suggest(dep, others, _show)}"
+                    file,
+                    at,
+                    f"unknown task {show(dep)}{suggest(dep, others, show)}",
                 )
             dep_stage = by_name[dep].stage
             if STAGES.index(dep_stage) > STAGES.index(task.stage):
                 raise ConfigError(
                     file,
                     at,
-                    f"a {task.stage} task cannot depend on {_show(dep)}, a {dep_stage} task"
+                    f"a {task.stage} task cannot depend on {show(dep)}, a {dep_stage} task"
                     f" (stages run {' -> '.join(STAGES)})",
                 )
         graph[task.name] = tuple(d for d in task.depends_on if d in by_name)
     try:
         validate(graph)  # tasks in declaration order: the cycle starts at the first declared
     except CircularDependencyError as e:
-        at = f"tool.paratools.tasks.{_key(e.cycle[0])}.depends_on"
+        at = f"tool.paratools.tasks.{values.key(e.cycle[0])}.depends_on"
         raise ConfigError(file, at, str(e)) from None
 
 
@@ -223,50 +226,10 @@ def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], file: str, at:
     for key in table:
         if key not in known:
             raise ConfigError(
-                file, f"{at}.{_key(key)}", f"unknown key{_suggest(key, known, _quote_key)}"
+                file,
+                f"{at}.{values.key(key)}",
+                f"unknown key{suggest(key, known, quote_key)}",
             )
-
-
-def _table(value: object, file: str, at: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(file, at, f"expected a table, got {_show(value)}")
-    return value
-
-
-def _bool(value: object, file: str, at: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(file, at, f"expected true or false, got {_show(value)}")
-    return value
-
-
-def _int(value: object, file: str, at: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(file, at, f"expected an integer, got {_show(value)}")
-    return value
-
-
-def _positive_int(value: object, file: str, at: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(file, at, f"expected a positive integer, got {_show(value)}")
-    return value
-
-
-def _timeout(value: object, file: str, at: str) -> float:
-    # bool is an int subclass; nan, inf and integers too large for a float
-    # (float() would raise OverflowError) fail the range test
-    if (
-        not isinstance(value, (int, float))
-        or isinstance(value, bool)
-        or not 0 < value <= sys.float_info.max
-    ):
-        raise ConfigError(file, at, f"expected a positive number, got {_show(value)}")
-    return float(value)
-
-
-def _strings(value: object, file: str, at: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(file, at, f"expected a list of strings, got {_show(value)}")
-    return value
 
 
 def _cmd(value: object, file: str, at: str) -> tuple[str, ...]:
@@ -274,15 +237,15 @@ def _cmd(value: object, file: str, at: str) -> tuple[str, ...]:
         try:
             argv = shlex.split(value)
         except ValueError as e:
-            raise ConfigError(file, at, f"cannot split {_show(value)}: {_lower(str(e))}") from None
+            raise ConfigError(file, at, f"cannot split {show(value)}: {lower(str(e))}") from None
     elif isinstance(value, list):
-        argv = _strings(value, file, at)
+        argv = values.strings(value, file, at)
     else:
-        raise ConfigError(file, at, f"expected a string or a list of strings, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a string or a list of strings, got {show(value)}")
     if not argv or not argv[0]:
-        raise ConfigError(file, at, f"expected a non-empty command, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a non-empty command, got {show(value)}")
     if any("\0" in arg for arg in argv):
-        raise ConfigError(file, at, f"expected no NUL characters, got {_show(value)}")
+        raise ConfigError(file, at, f"expected no NUL characters, got {show(value)}")
     return tuple(argv)
 
 
@@ -298,7 +261,7 @@ def _regex_like(
 ) -> tuple[tuple[str, str], ...]:
     return tuple(
         (
-            f"{file}: {at}.{key}: {_quote(pattern)} matched none of this run's files;"
+            f"{file}: {at}.{key}: {values.quote(pattern)} matched none of this run's files;"
             " it looks like a regular expression (pre-commit's syntax), but hookrunner"
             ' takes gitignore-style globs here, such as "*.py" or "src/**"',
             pattern,
@@ -313,23 +276,23 @@ def _globs(value: object, file: str, at: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     elif not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(file, at, f"expected a glob or a list of globs, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a glob or a list of globs, got {show(value)}")
     patterns: list[str] = value
     for pattern in patterns:
         if not pattern.strip():
-            raise ConfigError(file, at, f"expected a non-empty glob, got {_show(pattern)}")
+            raise ConfigError(file, at, f"expected a non-empty glob, got {show(pattern)}")
         try:
             spec = compile_globs((pattern,))
         except ValueError:
-            raise ConfigError(file, at, f"invalid glob {_show(pattern)}") from None
+            raise ConfigError(file, at, f"invalid glob {show(pattern)}") from None
         # gitignore syntax silently drops comments, "/" and bad ranges like "["
         if all(p.include is None for p in spec.patterns):
-            raise ConfigError(file, at, f"invalid glob {_show(pattern)}: it matches no path")
+            raise ConfigError(file, at, f"invalid glob {show(pattern)}: it matches no path")
     return tuple(patterns)
 
 
 def _types(value: object, file: str, at: str) -> tuple[str, ...]:
-    tags = _strings(value, file, at)
+    tags = values.strings(value, file, at)
     if tags:
         # identify costs ~3 ms to import: only configs that filter on types pay it
         from identify.identify import ALL_TAGS
@@ -337,7 +300,9 @@ def _types(value: object, file: str, at: str) -> tuple[str, ...]:
         for tag in tags:
             if tag not in ALL_TAGS:
                 raise ConfigError(
-                    file, at, f"unknown type {_show(tag)}{_suggest(tag, ALL_TAGS, _show)}"
+                    file,
+                    at,
+                    f"unknown type {show(tag)}{suggest(tag, ALL_TAGS, show)}",
                 )
     return tuple(tags)
 
@@ -351,10 +316,10 @@ def _check_types(
         raise ConfigError(
             file,
             f"{at}.exclude_types",
-            f"{_show(both[0])} is also in types: no file can be both required and excluded",
+            f"{show(both[0])} is also in types: no file can be both required and excluded",
         )
     if len(types) > 1 and not tags_can_meet(frozenset(types)):
-        listed = _show(list(types))
+        listed = show(list(types))
         raise ConfigError(
             file,
             f"{at}.types",
@@ -364,93 +329,29 @@ def _check_types(
 
 
 def _env(value: object, file: str, at: str) -> tuple[tuple[str, str], ...]:
-    table = _table(value, file, at)
+    table = values.table(value, file, at)
     for name, item in table.items():
         if not name or "=" in name or "\0" in name:
-            raise ConfigError(file, at, f"invalid variable name {_show(name)}")
+            raise ConfigError(file, at, f"invalid variable name {show(name)}")
         if not isinstance(item, str) or "\0" in item:
-            raise ConfigError(file, f"{at}.{_key(name)}", f"expected a string, got {_show(item)}")
+            raise ConfigError(
+                file, f"{at}.{values.key(name)}", f"expected a string, got {show(item)}"
+            )
     return tuple(table.items())
 
 
 def _cwd(value: object, root: Path, file: str, at: str) -> str:
     if not isinstance(value, str):
-        raise ConfigError(file, at, f"expected a string, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a string, got {show(value)}")
     if posixpath.isabs(value):
-        raise ConfigError(file, at, f"expected a relative path, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a relative path, got {show(value)}")
     cwd = posixpath.normpath(value) if value else "."
     if cwd == ".." or cwd.startswith("../"):
-        raise ConfigError(file, at, f"expected a path inside the repository, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a path inside the repository, got {show(value)}")
     directory = root / cwd
     if not directory.is_dir():
-        raise ConfigError(file, at, f"expected an existing directory, got {_show(value)}")
+        raise ConfigError(file, at, f"expected an existing directory, got {show(value)}")
     # a symlink may still lead out of the repository
     if not directory.resolve().is_relative_to(root.resolve()):
-        raise ConfigError(file, at, f"expected a path inside the repository, got {_show(value)}")
+        raise ConfigError(file, at, f"expected a path inside the repository, got {show(value)}")
     return "" if cwd == "." else cwd
-
-
-def _hooks(value: object, file: str, at: str) -> frozenset[str]:
-    hooks = _strings(value, file, at)
-    for hook in hooks:
-        if hook not in HOOKS:
-            raise ConfigError(
-                file,
-                at,
-                f'expected a git hook or "manual", got {_show(hook)}{_suggest(hook, HOOKS, _show)}',
-            )
-    return frozenset(hooks)
-
-
-def _suggest(word: str, choices: Iterable[str], show: Callable[[str], str]) -> str:
-    # difflib is imported only on this error path, never on a good run
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {show(close[0])}?)" if close else ""
-
-
-def _quote_key(key: str) -> str:
-    return f"'{key}'"
-
-
-def _one_of(choices: Iterable[str]) -> str:
-    return "one of " + ", ".join(_show(choice) for choice in choices)
-
-
-def _key(name: str) -> str:
-    """A key as TOML spells it: bare when it can be, quoted otherwise."""
-    bare = name.replace("-", "").replace("_", "")
-    return name if bare.isascii() and bare.isalnum() else _quote(name)
-
-
-def _quote(text: str) -> str:
-    import json  # only for unusual task names and in error messages
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _show(value: object) -> str:
-    """A value as TOML would write it, cut short to keep the message on one line."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = _quote(value)
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_show(item) for item in value) + "]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{_key(k)} = {_show(v)}" for k, v in value.items()) + "}"
-    else:
-        text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _lower(message: str) -> str:
-    return message[:1].lower() + message[1:]
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

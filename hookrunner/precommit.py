@@ -35,21 +35,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hookrunner.config import (
-    _display,
-    _hooks,
-    _int,
-    _key,
-    _one_of,
-    _show,
-    _strings,
-    _table,
-    _timeout,
-)
+from hookrunner import values
 from hookrunner.errors import ConfigError
 from hookrunner.hashing import digest_of
 from hookrunner.model import STAGES, Config, TaskConfig
 from hookrunner.precommit_plain import FILENAME, hooks_of, read_only
+from hookrunner.values import one_of, show
 
 SUPPORTED = "pre-commit>=3.2,<5"
 """The versions this module is written against (pyproject.toml says the same)."""
@@ -79,7 +70,7 @@ def config_file(root: Path, option: object) -> Path | None:
 def alone(root: Path) -> Config:
     """The configuration of a repository with a pre-commit configuration and no table."""
     path = root / FILENAME
-    hooks = load(path, root, _display(path))
+    hooks = load(path, root, values.display(path))
     # Named as the quick path names it: the table's usual file, even when there is none.
     return Config(path=root / "pyproject.toml", fail_fast=hooks.fail_fast, tasks=hooks.tasks)
 
@@ -102,32 +93,32 @@ def _hooks_of_table(value: object, file: str, root: Path) -> tuple[TaskConfig, .
     if value is False:
         return ()
     if value is not True and (not isinstance(value, str) or not value):
-        raise ConfigError(file, at, f"expected true, false or a path, got {_show(value)}")
+        raise ConfigError(file, at, f"expected true, false or a path, got {show(value)}")
     path = config_file(root, value)
     assert path is not None
     if not path.is_file():
-        raise ConfigError(file, at, f"no such file {_show(_display(path))}")
-    return load(path, root, _display(path)).tasks
+        raise ConfigError(file, at, f"no such file {show(values.display(path))}")
+    return load(path, root, values.display(path)).tasks
 
 
 def override(hook: TaskConfig, spec: object, file: str) -> TaskConfig:
     """A pre-commit hook's task with what ``[tool.paratools.tasks.<id>]`` sets."""
-    at = f"tool.paratools.tasks.{_key(hook.name)}"
-    table = _table(spec, file, at)
+    at = f"tool.paratools.tasks.{values.key(hook.name)}"
+    table = values.table(spec, file, at)
     for key in table:
         if key not in HOOK_KEYS:
             raise ConfigError(
                 file,
-                f"{at}.{_key(key)}",
+                f"{at}.{values.key(key)}",
                 f"a pre-commit hook's task may set only {', '.join(HOOK_KEYS)}",
             )
     stage = table.get("stage", hook.stage)
     if stage not in STAGES:
-        raise ConfigError(file, f"{at}.stage", f"expected {_one_of(STAGES)}, got {_show(stage)}")
+        raise ConfigError(file, f"{at}.stage", f"expected {one_of(STAGES)}, got {show(stage)}")
     cache = table.get("cache", hook.cache)
     if not isinstance(cache, bool) and cache != "per-file":
         raise ConfigError(
-            file, f"{at}.cache", f'expected true, false or "per-file", got {_show(cache)}'
+            file, f"{at}.cache", f'expected true, false or "per-file", got {show(cache)}'
         )
     if cache == "per-file" and not hook.pass_filenames:
         raise ConfigError(
@@ -137,11 +128,11 @@ def override(hook: TaskConfig, spec: object, file: str) -> TaskConfig:
         stage=stage,
         cache=cache,
         depends_on=tuple(
-            dict.fromkeys(_strings(table.get("depends_on", []), file, f"{at}.depends_on"))
+            dict.fromkeys(values.strings(table.get("depends_on", []), file, f"{at}.depends_on"))
         ),
-        priority=_int(table.get("priority", hook.priority), file, f"{at}.priority"),
-        timeout=_timeout(table.get("timeout", hook.timeout), file, f"{at}.timeout"),
-        hooks=_hooks(table["hooks"], file, f"{at}.hooks") if "hooks" in table else hook.hooks,
+        priority=values.integer(table.get("priority", hook.priority), file, f"{at}.priority"),
+        timeout=values.timeout(table.get("timeout", hook.timeout), file, f"{at}.timeout"),
+        hooks=values.hooks(table["hooks"], file, f"{at}.hooks") if "hooks" in table else hook.hooks,
     )
 
 

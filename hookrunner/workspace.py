@@ -16,12 +16,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from hookrunner.config import _display, _key, _show, _suggest, load_config
+from hookrunner import values
+from hookrunner.config import load_config
 from hookrunner.engine.graph import CircularDependencyError, validate
 from hookrunner.errors import ConfigError
 from hookrunner.hashing import digest
 from hookrunner.model import STAGES, Config, Project, TaskConfig
 from hookrunner.plan import in_folder
+from hookrunner.values import show, suggest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,7 +82,7 @@ def load_workspace(path: Path, root: Path, tracked: Sequence[str]) -> Config:
 def _merge(top: Config, members: Sequence[tuple[str, Config]]) -> Config:
     folders = [folder for folder, _config in members]
     tasks = [t._replace(nested=tuple(folders)) for t in top.tasks]
-    files = dict.fromkeys((t.name for t in tasks), _display(Path(top.path)))
+    files = dict.fromkeys((t.name for t in tasks), values.display(Path(top.path)))
     for folder, config in members:
         own = {t.name for t in config.tasks}
         nested = tuple(f for f in folders if f != folder and in_folder(f, folder))
@@ -95,7 +97,7 @@ def _merge(top: Config, members: Sequence[tuple[str, Config]]) -> Config:
                     nested=nested,
                 )
             )
-            files[full] = _display(Path(config.path))
+            files[full] = values.display(Path(config.path))
     merged = tuple(t._replace(position=i) for i, t in enumerate(tasks))
     _check_across(merged, files)
     projects = tuple(
@@ -114,24 +116,26 @@ def _check_across(tasks: Sequence[TaskConfig], files: dict[str, str]) -> None:
     against no stage, and make no cycle."""
     by_name = {task.name: task for task in tasks}
     for task in tasks:
-        at = f"tool.paratools.tasks.{_key(_local(task))}.depends_on"
+        at = f"tool.paratools.tasks.{values.key(_local(task))}.depends_on"
         for dep in task.depends_on:
             if dep not in by_name:
                 others = [name for name in by_name if name != task.name]
                 raise ConfigError(
-                    files[task.name], at, f"unknown task {_show(dep)}{_suggest(dep, others, _show)}"
+                    files[task.name],
+                    at,
+                    f"unknown task {show(dep)}{suggest(dep, others, show)}",
                 )
             stage = by_name[dep].stage
             if STAGES.index(stage) > STAGES.index(task.stage):
                 raise ConfigError(
                     files[task.name],
                     at,
-                    f"a {task.stage} task cannot depend on {_show(dep)}, a {stage} task"
+                    f"a {task.stage} task cannot depend on {show(dep)}, a {stage} task"
                     f" (stages run {' -> '.join(STAGES)})",
                 )
     try:
         validate({task.name: task.depends_on for task in tasks})
     except CircularDependencyError as e:
         first = by_name[e.cycle[0]]
-        at = f"tool.paratools.tasks.{_key(_local(first))}.depends_on"
+        at = f"tool.paratools.tasks.{values.key(_local(first))}.depends_on"
         raise ConfigError(files[first.name], at, str(e)) from None
