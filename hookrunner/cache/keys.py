@@ -15,7 +15,8 @@ run whose every task is a hit pays only for what is here. How the contents
 are read from git is :mod:`hookrunner.cache.contents`'s business.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import os
 import sys
@@ -244,7 +245,7 @@ def keyer(
 
 
 def all_cached(
-    plan: Sequence[PlannedTask], store: Store, keyers: Mapping[str, Keyer], started: float
+    plan: "Sequence[PlannedTask]", store: Store, keyers: Mapping[str, Keyer], started: float
 ) -> list[TaskResult] | None:
     """Every task's result from the cache, or None if any task has to run.
 

@@ -8,7 +8,8 @@ what each symlink leads to), the Python version and the code that validated
 and sorted. Imports nothing costly.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import contextlib
 import marshal
@@ -118,8 +119,8 @@ def save_receipt(
     git_dir: str,
     name: str,
     config: Config,
-    classifier: Classifier,
-    keyers: dict[str, Keyer],
+    classifier: "Classifier",
+    keyers: "dict[str, Keyer]",
 ) -> None:
     """Write the receipt a later run on the same index will look for
     (``classifier``: one over every tracked file)."""

@@ -2,7 +2,8 @@
 git directory, written atomically, so two runs at once never see half an
 entry; a damaged entry is dropped with a warning. Imports nothing costly."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import contextlib
 import os

@@ -25,7 +25,8 @@ returns None and the full run takes over, so it can only ever be slower, not
 different. ``HOOKRUNNER_QUICK=0`` turns it off.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import os
 import sys

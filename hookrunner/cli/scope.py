@@ -7,7 +7,8 @@ run through subprocess, the quick path through its own index reader and a
 small ``posix_spawn``. This module imports nothing costly.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import os
 import sys
@@ -257,8 +258,8 @@ def task_environment(hook: str, options: RunOptions, ref_lines: str = "") -> dic
 
 def without_running(
     plan: Sequence[PlannedTask],
-    store: Store | None,
-    keyers: Mapping[str, Keyer],
+    store: "Store | None",
+    keyers: "Mapping[str, Keyer]",
     started: float,
 ) -> list[TaskResult] | None:
     """The results of a run where no task has to run (every task skipped or

@@ -12,7 +12,8 @@ SHA-256 objects, flags such as skip-worktree) is reported as None: the
 caller then takes the ordinary path through ``git`` itself.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every
+# string annotation into a ForwardRef, which a cached run would pay for.
 
 import contextlib
 import os
