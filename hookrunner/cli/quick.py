@@ -51,7 +51,7 @@ from hookrunner.cli.scope import (
 from hookrunner.engine.xargs import max_length
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
-from hookrunner.git import index as plumbing
+from hookrunner.git import index as git_index
 from hookrunner.git.lock import PATCH_PREFIX, repo_lock
 from hookrunner.git.spawn import Spawn
 from hookrunner.hashing import config_digest as named
@@ -112,7 +112,7 @@ def attempt(options: RunOptions, started: float) -> Attempt:
     """Answer the run from the cache, or say that the full run must."""
     if _needs_full_run(options):
         return Attempt(None)
-    repo = plumbing.find(os.getcwd(), os.environ)
+    repo = git_index.find(os.getcwd(), os.environ)
     if repo is None:
         return Attempt(None)
     config_path = (
@@ -166,7 +166,7 @@ class _IndexView(Spawn):
     """The quick path's :class:`hookrunner.cli.scope.View`: the index it read
     itself, and a work tree known to match it."""
 
-    def __init__(self, root: str, index: plumbing.Index) -> None:
+    def __init__(self, root: str, index: git_index.Index) -> None:
         super().__init__(root)
         self.paths = [entry.path for entry in index.entries]
 
@@ -178,7 +178,7 @@ class _IndexView(Spawn):
 
 
 def _answer(
-    repo: plumbing.Repository,
+    repo: git_index.Repository,
     options: RunOptions,
     hook: str,
     ref_lines: str,
@@ -189,7 +189,7 @@ def _answer(
     jobs setting and the tasks whose output is always shown (for the report);
     else None. Called holding the lock."""
     config_path, config_digest = config_at
-    index = plumbing.clean_index(repo, os.environ)
+    index = git_index.clean_index(repo, os.environ)
     if index is None:
         return None
     view = _IndexView(repo.root, index)
@@ -209,7 +209,7 @@ def _answer(
     tasks = tuple(TaskConfig(*fields) for fields in receipt.tasks)  # type: ignore[arg-type]
     for task in tasks:
         # Validation checked that a task's folder exists inside the repository.
-        if task.cwd and not plumbing.folder_inside(repo.root, task.cwd):
+        if task.cwd and not git_index.folder_inside(repo.root, task.cwd):
             return None
         # Whether its warning is due depends on the run's files: the full run tells.
         if task.regex_like:

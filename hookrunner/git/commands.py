@@ -82,12 +82,7 @@ def find_repo(cwd: Path | None = None) -> Repo:
 
 def index_records(repo: Repo) -> list[tuple[str, str, str, str]]:
     """(mode, blob id, stage, path) for every index entry, in ``ls-files`` order."""
-    records = []
-    for record in zsplit(call(repo, "ls-files", "-s", "-z").stdout):
-        meta, _, path = record.partition("\t")
-        mode, oid, stage = meta.split()
-        records.append((mode, oid, stage, path))
-    return records
+    return Subprocess(repo).index()
 
 
 def index_entries(records: Sequence[tuple[str, str, str, str]]) -> dict[str, str]:
@@ -142,14 +137,15 @@ class Subprocess:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.records: list[tuple[str, str, str, str]] | None = None
-        """The index as :func:`index_records` reads it, once read."""
+        """The index, once :meth:`index` has read it."""
         self._deleted: set[str] = set()
 
     @property
     def root(self) -> str:
         return str(self.repo.root)
 
-    def _read(self) -> list[tuple[str, str, str, str]]:
+    def index(self) -> list[tuple[str, str, str, str]]:
+        """The index's entries (see :func:`index_records`), read once."""
         # One call for the index and what the work tree lacks: -t tags each
         # entry H, and lists a deleted one again, tagged R.
         if self.records is None:
@@ -166,10 +162,10 @@ class Subprocess:
         return self.records
 
     def tracked(self) -> list[str]:
-        return list(index_entries(self._read()))
+        return list(index_entries(self.index()))
 
     def missing(self) -> set[str]:
-        self._read()
+        self.index()
         return self._deleted
 
     def output(self, *args: str) -> bytes:

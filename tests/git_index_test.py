@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner.git import index as plumbing
+from hookrunner.git import index as git_index
 from hookrunner.git.commands import find_repo, index_records
 from hookrunner.git.spawn import git_output
 from tests.conftest import git
@@ -24,8 +24,8 @@ ODD_NAMES = [
 ]
 
 
-def index_of(repo: Path) -> plumbing.Index:
-    index = plumbing.read_index(str(repo / ".git" / "index"))
+def index_of(repo: Path) -> git_index.Index:
+    index = git_index.read_index(str(repo / ".git" / "index"))
     assert index is not None
     return index
 
@@ -52,7 +52,7 @@ def test_entries_match_ls_files(odd: Path, version: str) -> None:
     index = index_of(odd)
     expected = [(mode, oid, path) for mode, oid, _stage, path in index_records(find_repo(odd))]
     assert index.records() == expected
-    assert list(plumbing.differing(str(odd), index)) == []
+    assert list(git_index.differing(str(odd), index)) == []
 
 
 def test_a_changed_file_link_or_mode_is_not_unchanged(odd: Path) -> None:
@@ -62,14 +62,14 @@ def test_a_changed_file_link_or_mode_is_not_unchanged(odd: Path) -> None:
     (odd / "tool.sh").chmod(0o644)
     (odd / "deep" / "other.py").unlink()
     index = index_of(odd)
-    changed = set(plumbing.differing(str(odd), index))
+    changed = set(git_index.differing(str(odd), index))
     assert changed == {"plain.py", "link", "tool.sh", "deep/other.py"}
 
 
 def test_conflicts_and_intent_to_add_are_left_to_git(odd: Path) -> None:
     (odd / "new.py").write_text("new\n")
     git(odd, "add", "-N", "new.py")
-    assert plumbing.read_index(str(odd / ".git" / "index")) is None
+    assert git_index.read_index(str(odd / ".git" / "index")) is None
     git(odd, "rm", "-q", "--cached", "new.py")
     git(odd, "checkout", "-qb", "other")
     (odd / "plain.py").write_text("other\n")
@@ -79,7 +79,7 @@ def test_conflicts_and_intent_to_add_are_left_to_git(odd: Path) -> None:
     git(odd, "commit", "-qam", "main")
     merge = git_status(odd, "merge", "other")
     assert merge != 0
-    assert plumbing.read_index(str(odd / ".git" / "index")) is None
+    assert git_index.read_index(str(odd / ".git" / "index")) is None
 
 
 def git_status(repo: Path, *args: str) -> int:
@@ -95,22 +95,22 @@ def git_status(repo: Path, *args: str) -> int:
 def test_a_damaged_or_foreign_index_is_none(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "index"
     path.write_bytes(data)
-    assert plumbing.read_index(str(path)) is None
-    assert plumbing.read_index(str(tmp_path / "missing")) is None
+    assert git_index.read_index(str(path)) is None
+    assert git_index.read_index(str(tmp_path / "missing")) is None
 
 
 def test_find_walks_up_to_a_plain_repository(odd: Path) -> None:
-    found = plumbing.find(str(odd / "deep" / "er"), {})
-    assert found == plumbing.Repository(str(odd), str(odd / ".git"))
-    assert plumbing.find(str(odd), {"GIT_DIR": str(odd / ".git")}) is None
-    assert plumbing.find("/", {}) is None
+    found = git_index.find(str(odd / "deep" / "er"), {})
+    assert found == git_index.Repository(str(odd), str(odd / ".git"))
+    assert git_index.find(str(odd), {"GIT_DIR": str(odd / ".git")}) is None
+    assert git_index.find("/", {}) is None
 
 
 def test_unusual_repositories_are_left_to_git(odd: Path, tmp_path: Path) -> None:
     git(odd, "worktree", "add", "-q", str(tmp_path / "wt"))
-    assert plumbing.find(str(tmp_path / "wt"), {}) is None
+    assert git_index.find(str(tmp_path / "wt"), {}) is None
     git(odd, "config", "core.splitIndex", "true")
-    assert plumbing.find(str(odd), {}) is None
+    assert git_index.find(str(odd), {}) is None
 
 
 def test_git_output_reports_failure_as_none(odd: Path) -> None:
@@ -123,10 +123,10 @@ def test_a_truncated_or_inconsistent_index_is_none(odd: Path, tmp_path: Path) ->
     data = (odd / ".git" / "index").read_bytes()
     cut = tmp_path / "cut"
     cut.write_bytes(data[:100])
-    assert plumbing.read_index(str(cut)) is None
+    assert git_index.read_index(str(cut)) is None
     # The first entry's name length (low 12 bits of its flags) no longer fits its name.
     bad = bytearray(data)
     bad[12 + 60 : 12 + 62] = (0x0001).to_bytes(2, "big")
     wrong = tmp_path / "wrong"
     wrong.write_bytes(bytes(bad))
-    assert plumbing.read_index(str(wrong)) is None
+    assert git_index.read_index(str(wrong)) is None
