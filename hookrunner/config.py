@@ -25,7 +25,10 @@ else:  # pragma: no cover
     # mypy checks as 3.10, where tomli may be absent from the checking environment
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-TOP_KEYS = ("jobs", "fail_fast", "timeout", "tests_wait_for_lint", "pre_commit_config", "tasks")
+TOP_KEYS = (
+    "jobs", "fail_fast", "timeout", "tests_wait_for_lint", "optimistic", "pre_commit_config",
+    "tasks",
+)  # fmt: skip
 TASK_KEYS = (
     "cmd",
     "stage",
@@ -98,6 +101,7 @@ def parse_config(
     tests_wait_for_lint = values.boolean(
         table.get("tests_wait_for_lint", True), file, "tool.paratools.tests_wait_for_lint"
     )
+    optimistic = values.boolean(table.get("optimistic", True), file, "tool.paratools.optimistic")
     tasks_table = values.table(table.get("tasks", {}), file, "tool.paratools.tasks")
     hooks: dict[str, TaskConfig] = {}
     if table.get("pre_commit_config", False) is not False:
@@ -118,6 +122,7 @@ def parse_config(
         timeout=timeout,
         tests_wait_for_lint=tests_wait_for_lint,
         tasks=tasks,
+        optimistic=optimistic,
     )
 
 

@@ -108,6 +108,8 @@ class Config(NamedTuple):
     """Names the configuration file's bytes (see :func:`hookrunner.cache.keys.digest`)."""
     projects: tuple[Project, ...] = ()
     """The member projects of a workspace (the root's own settings are above)."""
+    optimistic: bool = True
+    """Later stages may start early on idle slots (see the README's "Optimistic scheduling")."""
 
 
 # -- what a run did --------------------------------------------------------------
@@ -120,6 +122,7 @@ class Slice(NamedTuple):
     start: float  # seconds from the run's start
     end: float
     label: str  # e.g. "ruff-check" or "ruff-check [2/3]" for a batch
+    reason: str = ""  # for discarded work: why it did not count
 
 
 class TaskResult(NamedTuple):
@@ -138,6 +141,7 @@ class TaskResult(NamedTuple):
     cached: bool = False
     saved: float = 0.0  # for cached results: the duration saved
     slices: tuple[Slice, ...] = ()
+    discarded: tuple[Slice, ...] = ()  # work started early that did not count
 
 
 class RunReport(NamedTuple):

@@ -103,6 +103,9 @@ def format_details(result: TaskResult) -> str:
     if result.modified:
         lines.append("- files were modified by this task:")
         lines.extend(f"  {path}" for path in result.modified)
+    for piece in result.discarded:
+        took = piece.end - piece.start
+        lines.append(f"- an early start ({took:.2f}s) did not count: {piece.reason}")
     output = result.output.strip("\r\n")
     if output.strip():
         lines.extend(("", output, ""))
@@ -141,6 +144,11 @@ def format_summary(report: RunReport) -> str:
         speedup = f"{busy / report.duration:.1f}"
         ratio = f": {speedup}x" if float(speedup) >= 1.0 else ""
         text += f" (tasks took {busy:.2f}s{ratio})"
+    dropped = [piece for result in report.results for piece in result.discarded]
+    if dropped:
+        lost = sum(piece.end - piece.start for piece in dropped)
+        starts = "early start" if len(dropped) == 1 else "early starts"
+        text += f"; {len(dropped)} {starts} discarded ({lost:.2f}s)"
     return text
 
 
@@ -383,6 +391,16 @@ def to_json(report: RunReport) -> dict[str, Any]:
             task["modified"] = list(result.modified)
         if result.cached:
             task["cached"] = True
+        if result.discarded:
+            task["discarded"] = [
+                {
+                    "start": _round(piece.start),
+                    "end": _round(piece.end),
+                    "slot": piece.slot,
+                    "reason": piece.reason,
+                }
+                for piece in result.discarded
+            ]
         tasks.append(task)
     return {
         "version": 1,

@@ -21,19 +21,24 @@ def to_trace(report: RunReport) -> dict[str, Any]:
     slices = []
     slots = report.jobs
     for result in report.results:
-        for piece in result.slices:
+        pieces = [(piece, False) for piece in result.slices]
+        pieces += [(piece, True) for piece in result.discarded]
+        for piece, dropped in pieces:
             slots = max(slots, piece.slot + 1)
             start = _us(piece.start)
+            args: dict[str, Any] = {"status": result.status, "exit_code": result.exit_code}
+            if dropped:
+                args = {"status": "discarded", "reason": piece.reason}
             slices.append(
                 {
-                    "name": piece.label,
-                    "cat": result.stage,
+                    "name": f"{piece.label} (discarded)" if dropped else piece.label,
+                    "cat": "discarded" if dropped else result.stage,
                     "ph": "X",
                     "ts": start,
                     "dur": max(0, _us(piece.end) - start),
                     "pid": _PID,
                     "tid": piece.slot + 1,
-                    "args": {"status": result.status, "exit_code": result.exit_code},
+                    "args": args,
                 }
             )
     slices.sort(key=lambda event: (event["ts"], event["tid"]))

@@ -272,6 +272,7 @@ def _run_tasks(
         plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
     )
     fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
+    runner.optimistic = config.optimistic if options.optimistic is None else options.optimistic
     try:
         results = _execute(runner, jobs, fail_fast)
     except (KeyboardInterrupt, SystemExit) as exc:

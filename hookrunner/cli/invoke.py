@@ -14,12 +14,11 @@ per file, no read): a task outside the format stage that rewrote one is
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hookrunner.cli.watch import Fingerprint, changed_files, fingerprint, off_loop_if_large
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
 from hookrunner.engine.tasks import Outcome, ResultStatus
@@ -30,60 +29,6 @@ if TYPE_CHECKING:
     from hookrunner.cache.contents import Contents
     from hookrunner.cache.keys import Keyer
     from hookrunner.cache.store import Store
-
-Stat = tuple[int, int, int, int]
-Fingerprint = dict[str, tuple[Stat | None, bytes | None]]
-
-_OFF_LOOP = 64
-"""Past this many files a formatter's fingerprints are taken in a thread, so
-the event loop keeps reading output and watching timeouts meanwhile."""
-
-
-def _stat(path: str) -> Stat | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def _digest(path: str) -> bytes | None:
-    import hashlib  # only runs with a format task pay for it
-
-    try:
-        with open(path, "rb") as f:
-            return hashlib.blake2b(f.read(), digest_size=20).digest()
-    except OSError:
-        return None
-
-
-def fingerprint(root: Path, files: Sequence[str], content: bool = True) -> Fingerprint:
-    """Each file's stat and, with ``content``, its content digest (None for a
-    missing file); without it a changed stat alone means a changed file."""
-    paths = {name: os.path.join(root, name) for name in files}
-    if not content:
-        return {name: (_stat(path), None) for name, path in paths.items()}
-    return {name: (_stat(path), _digest(path)) for name, path in paths.items()}
-
-
-def changed_files(root: Path, before: Fingerprint) -> list[str]:
-    """The files whose content is not what ``before`` saw. A file whose stat
-    (size, times, inode) is unchanged was not written, so it is not read again."""
-    changed = []
-    for name, (stat, digest) in before.items():
-        path = os.path.join(root, name)
-        now = _stat(path)
-        if now == stat:
-            continue
-        if digest is None or (None if now is None else _digest(path)) != digest:
-            changed.append(name)
-    return changed
-
-
-async def _off_loop_if_large(func: Callable[..., Any], size: int, *args: Any) -> Any:
-    if size <= _OFF_LOOP:
-        return func(*args)
-    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
 
 class CacheUse(NamedTuple):
@@ -148,11 +93,9 @@ async def _invoke(
     if cache is not None and cache.keyer.task.cache == "per-file":
         todo = [name for names in lookup.missing.values() for name in names]
         argv = [*cache.cmd, *relative(todo, cache.cwd)]
-    before: Fingerprint = await _off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
+    before: Fingerprint = await off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
     proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
-    modified: list[str] = await _off_loop_if_large(changed_files, len(watch), root, before)
-    if cache is not None and proc.ok and not modified:
-        _remember(cache, lookup.missing, proc.duration, proc.output)
+    modified, touched = await off_loop_if_large(changed_files, len(watch), root, before)
     status = proc.status
     if modified and not proc.timed_out:
         # A formatter's fixes are what it is for: its dependents run on the
@@ -164,6 +107,11 @@ async def _invoke(
         "error": proc.error or None,
         "exit_code": proc.exit_code,
         "modified": modified,
+        "touched": touched,
+        # Stored once the result counts (see Runner.finished), not before: an
+        # early start's work may be dropped.
+        "learned": lookup.missing if cache is not None and proc.ok and not modified else None,
+        "took": proc.duration,
     }
 
 
@@ -183,6 +131,7 @@ class Runner:
         on_start: Callable[[str], None] = lambda name: None,
         on_result: Callable[[TaskResult], None] = lambda result: None,
         cache: tuple[Store, Contents, Mapping[str, Keyer]] | None = None,
+        optimistic: bool = True,
     ) -> None:
         self.plan = list(plan)
         self.root = root
@@ -191,6 +140,7 @@ class Runner:
         self.on_start = on_start
         self.on_result = on_result
         self.cache = cache
+        self.optimistic = optimistic
         self.results: list[TaskResult] = []
         self._owner: dict[str, PlannedTask] = {}
         self._done: dict[str, list[ToolTask]] = {}
@@ -210,6 +160,12 @@ class Runner:
             env = task_env(self.env, planned)
             count = len(planned.invocations)
             expected = self.durations.get(task.name)
+            # Waiting for an earlier stage may be optimistic; waiting for a
+            # formatter on the same files never is (one writer per file).
+            barrier = [a for a in planned.after if by_name[a].stage != task.stage]
+            writers = [a for a in planned.after if a not in barrier]
+            if not self.optimistic:
+                writers, barrier = list(planned.after), []
             previous: list[str] = []
             for inv in planned.invocations:
                 self._owner[inv.name] = planned
@@ -229,7 +185,8 @@ class Runner:
                         func=_invoke,
                         kwargs=kwargs,
                         depends_on=names(planned.depends_on),
-                        after=names(planned.after) + previous,
+                        after=names(writers) + previous,
+                        optimistic_after=names(barrier),
                         priority=task.priority,
                         timeout=None,
                         tier=stage_rank(task.stage),
@@ -262,13 +219,33 @@ class Runner:
             self._started.add(planned.name)
             self.on_start(planned.name)
 
+    def confirm(self, tool: ToolTask, earlier: ToolTask) -> bool:
+        """Whether ``tool``'s work, started before ``earlier`` ended, still counts:
+        ``earlier`` wrote none of its files and no configuration file; a task
+        given no filenames may read any file, so any write drops its work."""
+        result = earlier.result or {}
+        written = {*result.get("touched", ()), *result.get("modified", ())}
+        if not written:
+            return True
+        planned = self._owner[tool.name]
+        if not planned.task.pass_filenames:
+            return False
+        from hookrunner.cache.keys import config_files
+
+        files = tool.kwargs["watch"]
+        return written.isdisjoint(files) and not config_files(written)
+
     def finished(self, tool: ToolTask) -> None:
         planned = self._owner[tool.name]
         done = self._done[planned.name]
         done.append(tool)
-        changed = (tool.result or {}).get("modified")
+        result = tool.result or {}
+        changed = result.get("modified")
         if changed and self.cache is not None:
             self.cache[1].mark_dirty(changed)
+        if result.get("learned"):
+            cache = tool.kwargs["cache"]
+            _remember(cache, result["learned"], result["took"], result["output"])
         if len(done) == len(planned.invocations):
             self._emit(self._combine(planned, done))
 
@@ -296,12 +273,19 @@ class Runner:
             cached=cached,
             saved=sum(float(o.extra.get("saved", 0.0)) for _, o in ran) if cached else 0.0,
             slices=slices,
+            discarded=tuple(
+                Slice(o.slot or 0, o.start or 0.0, o.end or 0.0, t.name, o.error or "")
+                for t in tools
+                for o in t.discarded
+            ),
         )
 
     async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
         self.emit_skipped()
         tools = self.tool_tasks()
-        executor = ParallelExecutor(jobs, on_start=self.started, on_finish=self.finished)
+        executor = ParallelExecutor(
+            jobs, on_start=self.started, on_finish=self.finished, confirm=self.confirm
+        )
         await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
         return self.results
 

@@ -21,6 +21,7 @@ class RunOptions(NamedTuple):
     to_ref: str | None = None
     jobs: int | None = None
     fail_fast: bool | None = None
+    optimistic: bool | None = None
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
@@ -70,6 +71,11 @@ RUN_OPTIONS = (
     Option(
         "fail_fast", ("--fail-fast",), "switch", "Stop at the first failure.",
         off=("--no-fail-fast",),
+    ),
+    Option(
+        "optimistic", ("--optimistic",), "switch",
+        "Start later stages early on idle slots (their work counts only if it still holds).",
+        off=("--no-optimistic",),
     ),
     Option("only", ("--only",), "multiple", "Run only this task (repeatable).", metavar="NAME"),
     Option("skip", ("--skip",), "multiple", "Skip this task (repeatable).", metavar="NAME"),

@@ -77,6 +77,7 @@ OPTION_USE = {
     "to_ref": "same",
     "jobs": "same",
     "fail_fast": "same",
+    "optimistic": "same",
     "only": "full",
     "skip": "full",
     "stages": "full",

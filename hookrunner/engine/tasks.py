@@ -74,12 +74,17 @@ class ToolTask:
     tier: int = 0
     expected_duration: float | None = None
     pool: str = "thread"
+    optimistic_after: list[str] = field(default_factory=list)
+    """Tasks this one runs after, though it may start before they end when a
+    slot would otherwise stay idle (see :class:`ParallelExecutor`'s ``confirm``)."""
 
     status: TaskStatus = TaskStatus.PENDING
     result: Result | None = None
     error: str | None = None
     duration: float | None = None
     outcome: Outcome | None = None
+    discarded: list[Outcome] = field(default_factory=list)
+    """Attempts started early whose work did not count (``error`` says why)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -90,6 +95,9 @@ class ToolTask:
             raise TypeError(f"task {self.name!r}: kwargs must be a mapping, got {self.kwargs!r}")
         self.depends_on = _check_names(self.depends_on, f"task {self.name!r}: depends_on")
         self.after = _check_names(self.after, f"task {self.name!r}: after")
+        self.optimistic_after = _check_names(
+            self.optimistic_after, f"task {self.name!r}: optimistic_after"
+        )
         check_timeout(self.timeout, f"task {self.name!r}: timeout")
         if self.pool not in ("thread", "process"):
             raise ValueError(f"task {self.name!r}: pool must be 'thread' or 'process'")
