@@ -29,12 +29,14 @@ from tests.reliability import (
 pytestmark = pytest.mark.slow
 
 # Every task logs when it begins and ends: the log of two runs shows whether
-# their tasks ever touched the work tree at the same time.
+# their tasks ever touched the work tree at the same time (within a run, the
+# stages keep strict barriers, so one run's log is begin/end pairs too).
 FIXER = (
     'echo begin >> "$LOG"; grep -l mine "$@" >> "$LEAKS"; sleep "$FIX_DELAY"; '
     'for f; do printf "# fixed\\n" >> "$f"; done; echo end >> "$LOG"'
 )
 CONFIG = f"""
+optimistic = false
 [tasks.fixer]
 stage = "format"
 cmd = ["sh", "-c", {json.dumps(FIXER)}, "fixer"]

@@ -55,6 +55,7 @@ def test_stages_run_in_order_and_lint_tasks_overlap(repo: Path, markers: Path) -
     write_config(
         repo,
         f"""
+optimistic = false
 [tasks.fmt]
 stage = "format"
 cmd = "sleep 0.1"
@@ -87,6 +88,7 @@ def test_tests_start_beside_lint_when_they_do_not_wait(repo: Path, markers: Path
     write_config(
         repo,
         f"""
+optimistic = false
 tests_wait_for_lint = false
 [tasks.fmt]
 stage = "format"
@@ -113,6 +115,7 @@ def test_tests_wait_for_lint_by_default(repo: Path) -> None:
     write_config(
         repo,
         """
+optimistic = false
 [tasks.lint]
 cmd = "sleep 0.2"
 pass_filenames = false

@@ -167,9 +167,10 @@ def test_stages_hold_within_a_project_not_across(
     repo: Path, rec: tuple[Path, dict[str, str]]
 ) -> None:
     log, env = rec
-    # api's formatter only passes if core's lint starts while it runs.
+    # api's formatter only passes if core's lint starts while it runs. Strict
+    # barriers: optimistic early starts (tests/optimistic_test.py) would blur them.
     write_workspace(repo, api_wait="core-lint")
-    result = hookrunner(repo, "run", "-a", env=env)
+    result = hookrunner(repo, "run", "-a", "--no-optimistic", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     events = Events(log)
     assert events.index("start", "core-lint") < events.index("end", "api-fmt")
