@@ -44,7 +44,9 @@ DEFAULT_VENV = HERE / ".venv"
 STAGES = ("format", "lint", "test")
 WIDE_SLOTS = 16
 RUN_TIMEOUT = 600.0
-SETUP_PACKAGES = ("pre-commit", "prek", "lefthook", "ruff", "mypy", "pytest")
+SETUP_PACKAGES = (
+    "pre-commit", "prek", "lefthook", "ruff", "mypy", "pytest", "codespell", "pre-commit-hooks"
+)  # fmt: skip
 VERSIONED = ("pre-commit", "prek", "lefthook", "hookrunner", "ruff", "mypy", "pytest")
 RUNNERS = ("pre-commit", "prek", "lefthook", "hookrunner")
 # A variant reuses its base runner's executable with another config.
@@ -53,7 +55,9 @@ CACHED = "hookrunner-cached"
 LABELS = {TESTS_BESIDE_LINT: "hookrunner (tests beside lint)", CACHED: "hookrunner (cached)"}
 VARIANTS = (TESTS_BESIDE_LINT, CACHED)
 PYTEST_SUBSET = ("tests/graph_test.py", "tests/xargs_test.py")
-STAGED_PREFERRED = ("hookrunner/graph.py", "hookrunner/xargs.py", "tests/graph_test.py")
+STAGED_PREFERRED = (
+    "hookrunner/engine/graph.py", "hookrunner/engine/xargs.py", "tests/graph_test.py"
+)  # fmt: skip
 STAGED_COUNT = 3
 WORKSPACE_MEMBERS = 4
 WORKSPACE_RUNNERS = ("prek", "hookrunner")
@@ -157,6 +161,9 @@ def _realistic_tasks() -> tuple[Task, ...]:
     return (
         Task("ruff-format", "format", "ruff format", pass_filenames=True),
         Task("ruff-check", "lint", "ruff check", pass_filenames=True),
+        # The tests misspell on purpose (codespell reads the files it is given).
+        Task("codespell", "lint", "codespell --skip=tests/*", pass_filenames=True),
+        Task("check-ast", "lint", "check-ast", pass_filenames=True),
         Task("mypy", "lint", "mypy hookrunner"),
         Task("pytest", "test", pytest_cmd),
     )

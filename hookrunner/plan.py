@@ -43,6 +43,9 @@ class PlannedTask(NamedTuple):
     after: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     serial: bool = False
+    barrier: tuple[str, ...] = ()
+    """The part of ``after`` that is stage order: an optimistic run may start
+    the task before these end (the rest are writers of the same files)."""
 
     @property
     def name(self) -> str:
@@ -192,6 +195,7 @@ def build_plan(
         after = [
             c.task.name for c in running if c.task.stage in waits and c.task.project == task.project
         ]
+        barrier = tuple(after)
         if formatter:
             after += _writers_before(task, running, config)
         plan.append(
@@ -203,6 +207,7 @@ def build_plan(
                 after=tuple(dict.fromkeys(after)),
                 depends_on=tuple(d for d in task.depends_on if d in names),
                 serial=task.serial or (formatter and _shares_files(task, files, running)),
+                barrier=barrier,
             )
         )
     return plan

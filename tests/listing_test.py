@@ -51,7 +51,7 @@ def dry_run_waits(repo: Path) -> dict[str, set[str]]:
     assert out.returncode == 0, out.stderr
     waits = {}
     for match in re.finditer(r"^\s*\d+\. (\S+) \((\w+)\): (.*)$", out.stdout, re.MULTILINE):
-        after = re.search(r"after (.*)$", match[3])
+        after = re.search(r"after ([^;]*)", match[3])
         waits[match[1]] = set(after[1].split(", ")) if after else set()
     return waits
 

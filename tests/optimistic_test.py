@@ -230,3 +230,16 @@ def test_a_cached_rerun_after_early_work(project: Path, tmp_path: Path) -> None:
     assert tasks["lint"].get("cached")
     assert tasks["fix"].get("cached")
     assert log.read_text().split() == ["lint"]
+
+
+def test_dry_run_and_list_explain_the_schedule(project: Path, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    write_config(project, fixer() + checker("lint", "lint", log) + checker("test", "test", log))
+    dry = hookrunner(project, "run", "--all-files", "--dry-run").stdout
+    assert "lint (lint): 1 file; after fix; may start early on an idle slot" in dry
+    assert "--no-optimistic keeps strict stage barriers" in dry
+    strict = hookrunner(project, "run", "--all-files", "--dry-run", "--no-optimistic").stdout
+    assert "may start early" not in strict
+    assert "optimistic" not in strict
+    listed = hookrunner(project, "list").stdout
+    assert "optimistic: a later stage may start on an idle slot" in listed

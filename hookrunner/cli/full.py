@@ -70,7 +70,9 @@ def read_config(repo: git.Repo, option: str | None) -> Config:
 _GLOBS = {"GIT_LITERAL_PATHSPECS": "0"}
 
 
-def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> str:
+def describe_plan(
+    plan: list[PlannedTask], durations: Mapping[str, float], optimistic: bool = True
+) -> str:
     from hookrunner.engine.graph import critical_path
 
     lines = []
@@ -88,6 +90,8 @@ def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> st
             parts.append(f"~{durations[p.name]:.2f}s")
         if waits:
             parts.append("after " + ", ".join(waits))
+        if optimistic and p.barrier:
+            parts.append("may start early on an idle slot")
         lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {'; '.join(parts)}")
         where = f"cd {shlex.quote(p.task.cwd)} && " if p.task.cwd else ""
         lines.append(f"       $ {where}{shlex.join(p.task.cmd)}")
@@ -95,7 +99,30 @@ def describe_plan(plan: list[PlannedTask], durations: Mapping[str, float]) -> st
     path, total = critical_path(edges, durations)
     if path and total > 0:
         lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
+    if optimistic and any(p.barrier for p in plan if not p.skip):
+        lines += _early_lines(plan, durations)
     return "\n".join(lines) + "\n"
+
+
+def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> list[str]:
+    """How optimistic scheduling changes the schedule (see the README)."""
+    from hookrunner.engine.graph import critical_path
+
+    lines = [
+        "optimistic: a task marked 'may start early' starts before the stages it waits for end,",
+        "  on a slot no ready task wants; its work counts only if nothing it reads is "
+        "written meanwhile",
+        "  (else it runs again after them); --no-optimistic keeps strict stage barriers",
+    ]
+    edges = {
+        p.name: [*p.depends_on, *(a for a in p.after if a not in p.barrier)]
+        for p in plan
+        if not p.skip
+    }
+    path, total = critical_path(edges, durations)
+    if path and total > 0:
+        lines.append(f"  when the formatters change nothing: {' -> '.join(path)} (~{total:.2f}s)")
+    return lines
 
 
 class _Ran(NamedTuple):
@@ -251,7 +278,8 @@ def _run_tasks(
     choice = task_choice(config, options, hook, fileset, str(repo.root))
     plan = build_plan(config, classifier, choice, max_length(env))
     if options.dry_run:
-        output_of(options).write(describe_plan(plan, durations))
+        optimistic = config.optimistic if options.optimistic is None else options.optimistic
+        output_of(options).write(describe_plan(plan, durations, optimistic))
         return None
     printer = printer_for(options, len(plan))
     printer.verbose_tasks = frozenset(t.name for t in config.tasks if t.verbose)

@@ -162,7 +162,7 @@ class Runner:
             expected = self.durations.get(task.name)
             # Waiting for an earlier stage may be optimistic; waiting for a
             # formatter on the same files never is (one writer per file).
-            barrier = [a for a in planned.after if by_name[a].stage != task.stage]
+            barrier = list(planned.barrier)
             writers = [a for a in planned.after if a not in barrier]
             if not self.optimistic:
                 writers, barrier = list(planned.after), []

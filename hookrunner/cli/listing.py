@@ -76,6 +76,12 @@ def _text(
         lines += _stage_lines(tasks, edges, durations, width, "  ")
     if path:
         lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
+    if config.optimistic and len({t.stage for t in config.tasks}) > 1:
+        lines.append(
+            "optimistic: a later stage may start on an idle slot before the earlier ones end;"
+            " its work is redone if a file it reads is written meanwhile (optimistic = false:"
+            " strict stage barriers)"
+        )
     return "\n".join(lines) + "\n"
 
 
