@@ -243,3 +243,41 @@ def test_dry_run_and_list_explain_the_schedule(project: Path, tmp_path: Path) ->
     assert "optimistic" not in strict
     listed = hookrunner(project, "list").stdout
     assert "optimistic: a later stage may start on an idle slot" in listed
+
+
+def test_ctrl_c_stops_early_work_too(project: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    fmt_pid, test_pid = tmp_path / "fmt.pid", tmp_path / "test.pid"
+    body = f"""
+[tasks.fmt]
+stage = "format"
+cmd = ["sh", "-c", "sleep 1000 & echo $! > {fmt_pid}; wait"]
+pass_filenames = false
+always_run = true
+[tasks.test]
+stage = "test"
+cmd = ["sh", "-c", "sleep 1000 & echo $! > {test_pid}; wait"]
+pass_filenames = false
+always_run = true
+"""
+    write_config(project, body)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookrunner", "--all-files", "--json", "report.json"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    # The test task runs while the formatter still does: it started early.
+    while not all(p.exists() and p.read_text().strip() for p in (fmt_pid, test_pid)):
+        assert time.monotonic() < deadline, "the tasks never both started"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert not pid_alive(int(fmt_pid.read_text()))
+    assert not pid_alive(int(test_pid.read_text()))
