@@ -224,3 +224,38 @@ def test_a_confirm_that_raises_stops_the_run_and_is_raised() -> None:
 def test_optimistic_after_is_checked() -> None:
     with pytest.raises(TypeError, match="optimistic_after"):
         ToolTask("x", lambda: None, optimistic_after="fmt")  # type: ignore[arg-type]
+
+
+def test_an_early_attempt_gives_its_slot_to_a_ready_task_of_an_earlier_stage() -> None:
+    log = Log()
+    attempts: list[str] = []
+
+    async def test() -> None:
+        attempts.append("start")
+        log.flag("test started").set()
+        if len(attempts) == 1:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                log.events.append("test cancelled")
+                raise
+
+    tasks = [
+        ToolTask("fmt", log.task("fmt", wait_for="lint-2 started")),
+        ToolTask("gate", log.task("gate", wait_for="test started")),
+        ToolTask("test", test, optimistic_after=["fmt"], tier=2),
+        ToolTask("lint-1", log.task("lint-1"), after=["gate"], tier=1),
+        ToolTask("lint-2", log.task("lint-2"), after=["gate"], tier=1),
+    ]
+
+    async def main() -> dict[str, Any]:
+        executor = ParallelExecutor(3, confirm=lambda task, earlier: True)
+        return await asyncio.wait_for(executor.execute_with_dependencies(tasks), 30)
+
+    # Three slots: fmt, gate and the early test. When gate ends, two lint
+    # tasks are ready and one slot is free: the test gives its slot up.
+    results = asyncio.run(main())
+    assert log.events.index("test cancelled") < log.events.index("lint-2 start")
+    assert [o.error for o in tasks[2].discarded] == ["gave its slot to lint-2"]
+    assert results["test"]["status"] == "success"
+    assert attempts == ["start", "start"]

@@ -81,6 +81,7 @@ class Run:
         """Tasks running or held that started before a task they wait for ended."""
         self.held: dict[str, Outcome] = {}
         self.discarding: dict[str, str] = {}
+        self.yielding: set[str] = set()
         self.attempt: dict[str, int] = {}
         self.running: dict[str, asyncio.Task[None]] = {}
         self.finished: list[ToolTask] = []
@@ -209,6 +210,7 @@ class Run:
         while (self.ready or self.queued_early) and not self.stopping:
             slot = self._take_slot()
             if slot is None:
+                self._preempt()
                 return
             name = self._next()
             if name is None:
@@ -263,10 +265,29 @@ class Run:
         self._ended(task, timed)
         self.wake_up()
 
+    def _preempt(self) -> None:
+        """A ready task found no slot: an early attempt of a later tier gives its
+        own up (one per ready task still waiting)."""
+        if len(self.yielding) >= len(self.ready):
+            return
+        top = self.ready[0]
+        victims = [
+            key
+            for key in map(self._key, self.started_early)
+            if key[0] > top[0] and key[-1] in self.running and key[-1] not in self.held
+        ]
+        if victims:
+            name = max(victims)[-1]
+            self.started_early.discard(name)
+            self.yielding.add(name)
+            self.discarding[name] = f"gave its slot to {top[-1]}"
+            self.running[name].cancel()
+
     def _ended(self, task: ToolTask, outcome: Outcome) -> None:
         """An attempt ended: it counts, waits for the tasks it started before, or is dropped."""
         name = task.name
         reason = self.discarding.pop(name, None)
+        self.yielding.discard(name)
         if reason is None and name in self.started_early:
             if not self.stopping and self.fatal is None:
                 self.held[name] = outcome
