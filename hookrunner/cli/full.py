@@ -278,8 +278,7 @@ def _run_tasks(
     choice = task_choice(config, options, hook, fileset, str(repo.root))
     plan = build_plan(config, classifier, choice, max_length(env))
     if options.dry_run:
-        optimistic = config.optimistic if options.optimistic is None else options.optimistic
-        output_of(options).write(describe_plan(plan, durations, optimistic))
+        output_of(options).write(describe_plan(plan, durations, _optimistic(config, options)))
         return None
     printer = printer_for(options, len(plan))
     printer.verbose_tasks = frozenset(t.name for t in config.tasks if t.verbose)
@@ -300,7 +299,7 @@ def _run_tasks(
         plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
     )
     fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-    runner.optimistic = config.optimistic if options.optimistic is None else options.optimistic
+    runner.optimistic = _optimistic(config, options)
     try:
         results = _execute(runner, jobs, fail_fast)
     except (KeyboardInterrupt, SystemExit) as exc:
@@ -322,6 +321,10 @@ def _diff(repo: git.Repo, color: bool) -> str:
     colored = "--color=always" if color else "--no-color"
     out = git.call(repo, "diff", "--no-ext-diff", colored, check=False).stdout
     return out.decode(errors="replace")
+
+
+def _optimistic(config: Config, options: RunOptions) -> bool:
+    return config.optimistic if options.optimistic is None else options.optimistic
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

@@ -273,11 +273,7 @@ class Runner:
             cached=cached,
             saved=sum(float(o.extra.get("saved", 0.0)) for _, o in ran) if cached else 0.0,
             slices=slices,
-            discarded=tuple(
-                Slice(o.slot or 0, o.start or 0.0, o.end or 0.0, t.name, o.error or "")
-                for t in tools
-                for o in t.discarded
-            ),
+            discarded=_discarded(tools),
         )
 
     async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
@@ -297,6 +293,13 @@ def _exit_code(codes: Sequence[object]) -> int | None:
     """The first non-zero exit code of a task's command lines, else the first."""
     found = next((c for c in codes if c), codes[0] if codes else None)
     return found if isinstance(found, int) else None
+
+
+def _discarded(tools: Sequence[ToolTask]) -> tuple[Slice, ...]:
+    """Where and when each early attempt that did not count ran, and why."""
+    return tuple(
+        _slice(t.name, o)._replace(reason=o.error or "") for t in tools for o in t.discarded
+    )
 
 
 def _slice(name: str, outcome: Outcome) -> Slice:

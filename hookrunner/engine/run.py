@@ -22,6 +22,7 @@ from hookrunner.engine.tasks import (
     describe,
     outcome_of,
 )
+from hookrunner.engine.timers import Deadlines
 
 if TYPE_CHECKING:
     from hookrunner.engine.executor import ParallelExecutor
@@ -32,6 +33,22 @@ if TYPE_CHECKING:
 inside: contextvars.ContextVar[tuple[ParallelExecutor, int] | None] = contextvars.ContextVar(
     "inside", default=None
 )
+
+
+def _soft_edges(
+    tasks: list[ToolTask], edges: dict[str, list[str]], optimistic: bool
+) -> tuple[dict[str, set[str]], dict[str, int]]:
+    """Who may start before each task ends (its ``optimistic_after`` waiters,
+    only given a confirm callback), and how many strict edges each task waits on."""
+    soft: dict[str, list[str]] = {}
+    for t in tasks if optimistic else ():
+        strict = {*t.depends_on, *t.after}
+        soft[t.name] = [n for n in dict.fromkeys(t.optimistic_after) if n not in strict]
+    waiters: dict[str, set[str]] = {}
+    for name, earlier in soft.items():
+        for other in earlier:
+            waiters.setdefault(other, set()).add(name)
+    return waiters, {name: len(deps) - len(soft.get(name, ())) for name, deps in edges.items()}
 
 
 class Run:
@@ -61,20 +78,7 @@ class Run:
         )
         self.ready: list[tuple[int, int, float, int, str]] = []
         self.confirm = executor.confirm if with_dependencies else None
-        # Edges a task may start before (only given a confirm callback): the
-        # rest are strict, counted apart in ``strict``.
-        soft = {
-            t.name: [
-                n for n in dict.fromkeys(t.optimistic_after) if n not in t.depends_on + t.after
-            ]
-            for t in tasks
-            if self.confirm is not None and t.optimistic_after
-        }
-        self.soft_waiters: dict[str, set[str]] = {}
-        for name, earlier in soft.items():
-            for other in earlier:
-                self.soft_waiters.setdefault(other, set()).add(name)
-        self.strict = {name: len(deps) - len(soft.get(name, ())) for name, deps in edges.items()}
+        self.soft_waiters, self.strict = _soft_edges(tasks, edges, self.confirm is not None)
         self.early: list[tuple[int, int, float, int, str]] = []
         self.queued_early: set[str] = set()
         self.started_early: set[str] = set()
@@ -86,8 +90,7 @@ class Run:
         self.running: dict[str, asyncio.Task[None]] = {}
         self.finished: list[ToolTask] = []
         self.expired: set[str] = set()
-        self.deadlines: list[tuple[float, int, str, int]] = []
-        self.timer: asyncio.TimerHandle | None = None
+        self.deadlines = Deadlines(self.loop, self._due)
         self.wake: asyncio.Future[None] | None = None
         self.stopped_by: str | None = None
         self.stopping = False
@@ -187,8 +190,7 @@ class Run:
                     await self.wake
         finally:
             self.stopping = True
-            if self.timer is not None:
-                self.timer.cancel()
+            self.deadlines.cancel()
             await self._cancel_running()
             self._drain()
             for name, outcome in list(self.held.items()):
@@ -234,7 +236,8 @@ class Run:
     async def _run_one(self, task: ToolTask, slot: int) -> None:
         inside.set((self.executor, slot))
         if task.timeout is not None:
-            self._watch(task.name, task.timeout)
+            self.deadlines.watch(self.index[task.name], task.name, self.attempt[task.name],
+                                 task.timeout)  # fmt: skip
         begin = time.perf_counter()
         try:
             func = task.func
@@ -313,27 +316,11 @@ class Run:
         elif not self.strict[name]:
             self._push_early(name)
 
-    def _watch(self, name: str, timeout: float) -> None:
-        """One timer for the whole run, armed for the earliest deadline: a
-        finished task's deadline is dropped when it comes up."""
-        deadline = self.loop.time() + timeout
-        heapq.heappush(self.deadlines, (deadline, self.index[name], name, self.attempt[name]))
-        if self.timer is None or deadline < self.timer.when():
-            if self.timer is not None:
-                self.timer.cancel()
-            self.timer = self.loop.call_at(deadline, self._expire)
-
-    def _expire(self) -> None:
-        assert self.timer is not None
-        due, self.timer = self.timer.when(), None
-        while self.deadlines and self.deadlines[0][0] <= due:
-            _, _, name, attempt = heapq.heappop(self.deadlines)
-            job = self.running.get(name)
-            if job is not None and self.attempt[name] == attempt:
-                self.expired.add(name)
-                job.cancel()
-        if self.deadlines:
-            self.timer = self.loop.call_at(self.deadlines[0][0], self._expire)
+    def _due(self, name: str, attempt: int) -> None:
+        job = self.running.get(name)
+        if job is not None and self.attempt[name] == attempt:
+            self.expired.add(name)
+            job.cancel()
 
     def _timed_out(self, task: ToolTask) -> Outcome:
         return Outcome(ResultStatus.TIMEOUT, error=f"timed out after {task.timeout:g}s")
