@@ -256,8 +256,8 @@ WORKLOADS: dict[str, Workload] = {
         ),
         Workload(
             "realistic",
-            "a copy of this repository's source with ruff format, ruff check, mypy and"
-            f" pytest ({' '.join(PYTEST_SUBSET)})",
+            "a copy of this repository's source with ruff format, ruff check, codespell,"
+            f" check-ast, mypy and pytest ({' '.join(PYTEST_SUBSET)})",
             _realistic_tasks(),
             realistic=True,
         ),
