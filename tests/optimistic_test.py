@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -246,10 +249,6 @@ def test_dry_run_and_list_explain_the_schedule(project: Path, tmp_path: Path) ->
 
 
 def test_ctrl_c_stops_early_work_too(project: Path, tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import time
-
     fmt_pid, test_pid = tmp_path / "fmt.pid", tmp_path / "test.pid"
     body = f"""
 [tasks.fmt]
@@ -281,3 +280,23 @@ always_run = true
     assert proc.returncode == 130
     assert not pid_alive(int(fmt_pid.read_text()))
     assert not pid_alive(int(test_pid.read_text()))
+
+
+def test_stage_fixed_commit_is_judged_on_the_fixed_content(project: Path, tmp_path: Path) -> None:
+    marker, log = tmp_path / "lint-started", tmp_path / "log"
+    body = fixer(wait_for=str(marker)) + "stage_fixed = true\n"
+    write_config(project, body + checker("lint", "lint", log, str(marker)))
+    assert hookrunner(project, "install").returncode == 0
+    (project / "a.txt").write_text("BAD\n")
+    git(project, "add", "a.txt")
+    (project / "b.md").write_text("unstaged\n")
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", "fixed on the way in"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The lint task's early attempt saw BAD and was redone on the fix.
+    assert log.read_text().split() == ["lint", "lint"]
+    assert git(project, "show", "HEAD:a.txt") == "GOOD\n"
+    assert (project / "b.md").read_text() == "unstaged\n"
+    assert git(project, "status", "--porcelain") == " M b.md\n"
