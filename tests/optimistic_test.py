@@ -300,3 +300,36 @@ def test_stage_fixed_commit_is_judged_on_the_fixed_content(project: Path, tmp_pa
     assert git(project, "show", "HEAD:a.txt") == "GOOD\n"
     assert (project / "b.md").read_text() == "unstaged\n"
     assert git(project, "status", "--porcelain") == " M b.md\n"
+
+
+def test_a_lint_task_seen_writing_never_starts_early_again(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "lint-started"
+    writer = f"""
+[tasks.lint]
+stage = "lint"
+cmd = ["sh", "-c", "touch {marker}; for f; do echo more >> $f; done", "lint"]
+files = ["*.txt"]
+cache = false
+"""
+    write_config(project, fixer(wait_for=str(marker)) + writer)
+    code, tasks, out = run(project)
+    assert code == 1, out
+    assert tasks["lint"]["status"] == "modified"
+    # The first run could not know: it started the writer early.
+    starts = [tasks["lint"]["start"], *(d["start"] for d in tasks["lint"].get("discarded", ()))]
+    assert min(starts) < tasks["fix"]["end"]
+    git(project, "checkout", "--", "a.txt")
+    # Known now: it waits for the formatter (which no longer waits for it).
+    write_config(project, fixer() + writer)
+    code, tasks, out = run(project)
+    assert tasks["lint"]["status"] == "modified", out
+    assert tasks["lint"]["start"] >= tasks["fix"]["end"]
+    assert "discarded" not in tasks["lint"]
+    git(project, "checkout", "--", "a.txt")
+    # Once it writes nothing, it may start early again.
+    write_config(project, fixer(wait_for=str(marker)) + writer.replace("echo more >> $f", "true"))
+    assert run(project)[0] == 0
+    marker.unlink()
+    code, tasks, out = run(project, "--no-cache")
+    assert code == 0, out
+    assert tasks["lint"]["start"] < tasks["fix"]["end"]

@@ -299,7 +299,7 @@ def _run_tasks(
         plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
     )
     fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-    runner.optimistic = _optimistic(config, options)
+    _schedule(runner, repo, config, options)
     try:
         results = _execute(runner, jobs, fail_fast)
     except (KeyboardInterrupt, SystemExit) as exc:
@@ -325,6 +325,16 @@ def _diff(repo: git.Repo, color: bool) -> str:
 
 def _optimistic(config: Config, options: RunOptions) -> bool:
     return config.optimistic if options.optimistic is None else options.optimistic
+
+
+def _schedule(runner: Runner, repo: git.Repo, config: Config, options: RunOptions) -> None:
+    """Whether tasks may start early, and which never do (seen writing files)."""
+    runner.optimistic = _optimistic(config, options)
+    if runner.optimistic:
+        from hookrunner.cache.writers import load_writers, save_writers
+
+        runner.writers = load_writers(repo.common_dir)
+        runner.on_done = lambda: save_writers(repo.common_dir, runner.writers, runner.results)
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

@@ -132,6 +132,7 @@ class Runner:
         on_result: Callable[[TaskResult], None] = lambda result: None,
         cache: tuple[Store, Contents, Mapping[str, Keyer]] | None = None,
         optimistic: bool = True,
+        writers: frozenset[str] = frozenset(),
     ) -> None:
         self.plan = list(plan)
         self.root = root
@@ -141,6 +142,9 @@ class Runner:
         self.on_result = on_result
         self.cache = cache
         self.optimistic = optimistic
+        self.writers = writers
+        self.on_done: Callable[[], None] = lambda: None
+        """Non-format tasks seen writing files: never started early."""
         self.results: list[TaskResult] = []
         self._owner: dict[str, PlannedTask] = {}
         self._done: dict[str, list[ToolTask]] = {}
@@ -164,7 +168,7 @@ class Runner:
             # formatter on the same files never is (one writer per file).
             barrier = list(planned.barrier)
             writers = [a for a in planned.after if a not in barrier]
-            if not self.optimistic:
+            if not self.optimistic or task.name in self.writers:
                 writers, barrier = list(planned.after), []
             previous: list[str] = []
             for inv in planned.invocations:
@@ -282,7 +286,10 @@ class Runner:
         executor = ParallelExecutor(
             jobs, on_start=self.started, on_finish=self.finished, confirm=self.confirm
         )
-        await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
+        try:
+            await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
+        finally:
+            self.on_done()
         return self.results
 
 
