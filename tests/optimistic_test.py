@@ -246,6 +246,7 @@ def test_dry_run_and_list_explain_the_schedule(project: Path, tmp_path: Path) ->
     assert "optimistic" not in strict
     listed = hookrunner(project, "list").stdout
     assert "optimistic: a later stage may start on an idle slot" in listed
+    assert json.loads(hookrunner(project, "list", "--format", "json").stdout)["optimistic"]
 
 
 def test_ctrl_c_stops_early_work_too(project: Path, tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def render(config: Config, fmt: str, durations: Mapping[str, float]) -> str:
             ],
             "critical_path": path if total > 0 else [],
             "critical_path_duration": round(total, 4),
+            "optimistic": config.optimistic,
         }
         return json.dumps(data, indent=2) + "\n"
     if fmt == "dot":
