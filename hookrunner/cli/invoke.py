@@ -4,12 +4,13 @@ A task's invocations are separate executor tasks (so each takes a slot and a
 trace row of its own); the task's line is printed when the last of them ends.
 
 Any task may write files. A format task's files are fingerprinted (stat and
-content) before and after each invocation: overlapping format tasks never run
-at once, so a change is attributed exactly, and a formatter that changed files
-is "modified" whatever its exit code (pre-commit-hooks' fixers exit 1 when
-they fix). Every other task's files are watched by their stat data (a stat
-per file, no read): a task outside the format stage that rewrote one is
-"modified" too, never a pass and never cached.
+content) before and after each invocation: no two command lines that share a
+file run at once (hookrunner/wavefront.py), so a change is attributed
+exactly, and a formatter that changed files is "modified" whatever its exit
+code (pre-commit-hooks' fixers exit 1 when they fix). Every other task's
+files are watched by their stat data (a stat per file, no read): a task
+outside the format stage that rewrote one is "modified" too, never a pass
+and never cached.
 """
 
 from __future__ import annotations
@@ -161,11 +162,13 @@ class Runner:
             count = len(planned.invocations)
             expected = self.durations.get(task.name)
             # Waiting for an earlier stage may be optimistic; waiting for a
-            # formatter on the same files never is (one writer per file).
+            # formatter on the same files never is (one writer per file): each
+            # command line waits for the earlier formatters' command lines that
+            # share a file with it (Invocation.after), not for the whole task.
             barrier = [a for a in planned.after if by_name[a].stage != task.stage]
-            writers = [a for a in planned.after if a not in barrier]
+            strict: list[str] = []
             if not self.optimistic:
-                writers, barrier = list(planned.after), []
+                strict, barrier = names(barrier), []
             previous: list[str] = []
             for inv in planned.invocations:
                 self._owner[inv.name] = planned
@@ -185,7 +188,7 @@ class Runner:
                         func=_invoke,
                         kwargs=kwargs,
                         depends_on=names(planned.depends_on),
-                        after=names(writers) + previous,
+                        after=[*strict, *inv.after, *previous],
                         optimistic_after=names(barrier),
                         priority=task.priority,
                         timeout=None,
