@@ -15,7 +15,7 @@ lines, and what waits for what:
 # (a git hook) about a millisecond per few records; real annotations cost nothing.
 
 import posixpath
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
 from hookrunner import wavefront
@@ -174,13 +174,14 @@ def build_plan(
     classifier: FileFilter,
     choice: TaskChoice,
     arg_limit: int,
-    durations: Mapping[str, float] | None = None,
+    durations: Callable[[], Mapping[str, float]] | None = None,
     slots: int = 1,
 ) -> list[PlannedTask]:
     """Every configured task that the choice keeps, in declaration order.
 
-    ``durations`` (earlier runs') and ``slots`` decide whether formatters that
-    share files are split into parts (:func:`hookrunner.wavefront.partition`)."""
+    ``durations`` (earlier runs', asked for only when formatters share files)
+    and ``slots`` decide whether those formatters are split into parts
+    (:func:`hookrunner.wavefront.partition`)."""
     chosen = [
         _Chosen(task, files, _skip_reason(task, choice, files))
         for task in config.tasks
@@ -190,14 +191,8 @@ def build_plan(
     running = [c for c in chosen if not c.skip]
     names = {c.task.name for c in running}
     earlier = {p: earlier_stages(config, p) for p in {c.task.project for c in running}}
-    writers = {
-        c.task.name: found
-        for c in running
-        if c.task.stage == "format"
-        for found in (_writers_before(c.task, running, config),)
-        if found
-    }
-    parts = _partition(running, writers, durations or {}, slots, choice)
+    writers = _writers(running, config)
+    parts = _partition(running, writers, durations, slots, choice)
     plan = []
     for task, files, skip in chosen:
         if skip:
@@ -224,10 +219,21 @@ def build_plan(
     return _with_waits(plan, writers, parts)
 
 
+def _writers(running: Sequence[_Chosen], config: Config) -> dict[str, list[str]]:
+    """Each formatter that shares files with earlier ones: those (:func:`_writers_before`)."""
+    found = {}
+    for c in running:
+        if c.task.stage == "format":
+            before = _writers_before(c.task, running, config)
+            if before:
+                found[c.task.name] = before
+    return found
+
+
 def _partition(
     running: Sequence[_Chosen],
     writers: Mapping[str, Sequence[str]],
-    durations: Mapping[str, float],
+    durations: Callable[[], Mapping[str, float]] | None,
     slots: int,
     choice: TaskChoice,
 ) -> wavefront.Partition:
@@ -237,7 +243,7 @@ def _partition(
     sharing = {*writers, *(name for found in writers.values() for name in found)}
     files = {c.task.name: c.files for c in running if c.task.name in sharing}
     whole = {c.task.name for c in running if c.task.serial or not c.task.pass_filenames}
-    return wavefront.partition(files, durations, slots, whole)
+    return wavefront.partition(files, durations() if durations else {}, slots, whole)
 
 
 def _with_waits(

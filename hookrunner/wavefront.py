@@ -13,22 +13,25 @@ it is given before and after it runs).
 A part costs each formatter one more process start, so a formatter is split
 only when its duration in earlier runs says its work outweighs that: at least
 :data:`PART_SECONDS` per part and :data:`MIN_PART_FILES` files per part, and
-no more parts than the run has slots. A ``serial`` formatter (pre-commit's
-``require_serial``: every file in one command line) is never split; it waits
-for the parts before it and the parts after it wait for it.
+no more parts than the run has slots or the machine has cores. A ``serial``
+formatter (pre-commit's ``require_serial``: every file in one command line)
+is never split; it waits for the parts before it and the parts after it wait
+for it.
 
 A tool may read a configuration file (``pyproject.toml``, ...) that another
 formatter fixes. Those files go into the first part, and a command line given
 one waits for every command line of the earlier formatters, while every
 command line of a later formatter waits for the earlier formatters' command
 lines given one: a configuration file is never written while another
-formatter runs, and is read as the formatters before have left it. A command
+formatter of the wavefront runs, and is read as the formatters before have
+left it (formatters on other files ran beside it before, and still do). A command
 line given no filenames may read any file: it waits for, and is waited for
 by, every command line of the formatters it shares files with.
 """
 
 # No ``from __future__ import annotations``: see hookrunner/plan.py.
 
+import os
 from collections.abc import Collection, Mapping, Sequence
 
 PART_SECONDS = 0.25
@@ -76,7 +79,8 @@ def partition(
     config = config_files(union)
     heavy = [t for t in files if t not in whole and durations.get(t, 0.0) >= 2 * PART_SECONDS]
     most = max((durations[t] for t in heavy), default=0.0)
-    count = min(slots, int(most / PART_SECONDS), len(union) // MIN_PART_FILES)
+    cores = os.cpu_count() or 1
+    count = min(slots, cores, int(most / PART_SECONDS), len(union) // MIN_PART_FILES)
     if count < 2:
         return Partition({}, (), config)
     chosen = set(config)

@@ -250,7 +250,7 @@ def _run_tasks(
     classifier = Classifier(repo.root, files, view.records)
     choice = task_choice(config, options, hook, fileset, str(repo.root))
     jobs = options.jobs or config.jobs
-    plan = build_plan(config, classifier, choice, max_length(env), durations, jobs)
+    plan = build_plan(config, classifier, choice, max_length(env), lambda: durations, jobs)
     if options.dry_run:
         output_of(options).write(describe_plan(plan, durations))
         return None
