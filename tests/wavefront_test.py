@@ -245,3 +245,41 @@ def test_a_part_past_its_timeout_stops_the_run(shared: Path, tmp_path: Path) -> 
     # B fixed the part A finished, and never touched the one A was stopped on.
     assert (repo / FAST[0]).read_text() == "x\n# A\n# B\n"
     assert (repo / SLOW[-1]).read_text() == "hang\n"
+
+
+# Reads each file it is given, slowly, and changes none.
+CHECKER = """\
+import os, sys, time
+fd = os.open(os.environ["WAVE_LOG"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+os.write(fd, ("begin " + " ".join(sys.argv[1:]) + "\\n").encode())
+for name in sys.argv[2:]:
+    open(name).read()
+    time.sleep(0.12 if os.path.basename(name).startswith("slow") else 0.01)
+"""
+
+
+def test_a_rerun_is_cached_though_the_first_run_did_not_split(shared: Path, tmp_path: Path) -> None:
+    # The first run has no durations yet, so nothing is split; the second is
+    # split, and the first run's passes still answer for each part.
+    repo, log = shared, tmp_path / "wave.log"
+    (repo / "checker.py").write_text(CHECKER)
+    git(repo, "add", "checker.py")
+    tasks = fixer_tasks(log, ("A", "B")).replace('"fixer.py"', '"checker.py"')
+    write_config(repo, tasks)
+    done = hookrunner(repo, "run", "--all-files", "-j", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(events(log)) == 2
+    plan = hookrunner(repo, "run", "--all-files", "-j", "2", "--dry-run").stdout
+    assert plan.count("2 command lines") == 2, plan
+    log.unlink()
+    for _ in range(2):
+        code, found, out = run_cached(repo, "-j", "2")
+        assert code == 0, out
+        assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
+        assert not log.exists()
+
+
+def run_cached(repo: Path, *args: str) -> tuple[int, dict[str, dict[str, object]], str]:
+    done = hookrunner(repo, "run", "--all-files", "--json", "report.json", *args)
+    data = json.loads((repo / "report.json").read_text())
+    return done.returncode, {t["name"]: t for t in data["tasks"]}, done.stdout + done.stderr

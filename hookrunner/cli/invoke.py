@@ -41,6 +41,8 @@ class CacheUse(NamedTuple):
     cwd: str
     files: tuple[str, ...]
     """Repo-relative: the files this invocation is given."""
+    whole: tuple[str, ...] = ()
+    """The task's files when it has several command lines (else empty)."""
 
 
 def _cached(output: str, saved: float) -> Result:
@@ -64,9 +66,28 @@ def _look_up(cache: CacheUse) -> _Lookup:
     entries = {key: cache.store.get(key) for key in keys}
     missing = {key: keys[key] for key, entry in entries.items() if entry is None}
     if missing:
-        return _Lookup(None, missing)
+        return _Lookup(_whole_hit(cache, missing), missing)
     hits = [entry for entry in entries.values() if entry is not None]
     return _Lookup(_cached("".join(e.output for e in hits), sum(e.duration for e in hits)), {})
+
+
+def _whole_hit(cache: CacheUse, missing: dict[str, tuple[str, ...]]) -> Result | None:
+    """One of several command lines of a task keyed by the tree: a pass of
+    the whole task on the same tree vouches for its files too (an earlier run
+    may not have split the task alike, see hookrunner/wavefront.py). The
+    part's own key is then learned."""
+    if not cache.whole or cache.keyer.task.cache == "per-file":
+        return None
+    entries = [cache.store.get(key) for key in cache.keyer.keys(cache.whole)]
+    if not entries or None in entries:
+        return None
+    found = [e for e in entries if e is not None]
+    first = cache.files[:1] == cache.whole[:1]
+    # The task's output once, with its first command line.
+    output = "".join(e.output for e in found) if first else ""
+    share = len(cache.files) / len(cache.whole)
+    saved = sum(e.duration for e in found) * share
+    return {**_cached(output, saved), "learned": missing, "took": saved}
 
 
 def _remember(cache: CacheUse, missing: Mapping[str, object], duration: float, output: str) -> None:
@@ -179,7 +200,7 @@ class Runner:
                     "timeout": task.timeout,
                     "root": self.root,
                     "watch": inv.files,
-                    "cache": self._cache_use(task, inv.files),
+                    "cache": self._cache_use(task, inv.files, planned),
                     "formatter": task.stage == "format",
                 }
                 tools.append(
@@ -201,11 +222,14 @@ class Runner:
             self._done[task.name] = []
         return tools
 
-    def _cache_use(self, task: TaskConfig, files: tuple[str, ...]) -> CacheUse | None:
+    def _cache_use(
+        self, task: TaskConfig, files: tuple[str, ...], planned: PlannedTask
+    ) -> CacheUse | None:
         if self.cache is None or task.name not in self.cache[2]:
             return None
         store, _, keyers = self.cache
-        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files)
+        whole = planned.files if len(planned.invocations) > 1 else ()
+        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files, whole)
 
     def emit_skipped(self) -> None:
         for planned in self.plan:
