@@ -272,14 +272,43 @@ def test_a_rerun_is_cached_though_the_first_run_did_not_split(shared: Path, tmp_
     plan = hookrunner(repo, "run", "--all-files", "-j", "2", "--dry-run").stdout
     assert plan.count("2 command lines") == 2, plan
     log.unlink()
-    for _ in range(2):
-        code, found, out = run_cached(repo, "-j", "2")
-        assert code == 0, out
-        assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
-        assert not log.exists()
+    code, found, out = run_cached(repo, "-j", "2")
+    assert code == 0, out
+    assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
+    # Each part learned its own key: the next run is answered by the quick
+    # path, which plans the same parts (Python names the full run's module on
+    # stderr when it is imported).
+    code, found, out = run_cached(repo, "-j", "2", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert code == 0, out
+    assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
+    assert "hookrunner.cli.full" not in out
+    assert not log.exists()
 
 
-def run_cached(repo: Path, *args: str) -> tuple[int, dict[str, dict[str, object]], str]:
-    done = hookrunner(repo, "run", "--all-files", "--json", "report.json", *args)
+def run_cached(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, dict[str, object]], str]:
+    done = hookrunner(repo, "run", "--all-files", "--json", "report.json", *args, env=env)
     data = json.loads((repo / "report.json").read_text())
     return done.returncode, {t["name"]: t for t in data["tasks"]}, done.stdout + done.stderr
+
+
+def test_a_cached_rerun_of_split_formatters_is_answered_quickly(
+    shared: Path, tmp_path: Path
+) -> None:
+    # Durations first (no cache), then a run that splits and stores each
+    # part's pass: the quick path must plan the same parts to find them.
+    repo, log = shared, tmp_path / "wave.log"
+    (repo / "checker.py").write_text(CHECKER)
+    git(repo, "add", "checker.py")
+    write_config(repo, fixer_tasks(log, ("A", "B")).replace('"fixer.py"', '"checker.py"'))
+    for args in (["--no-cache"], []):
+        done = hookrunner(repo, "run", "--all-files", "-j", "2", *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert len(events(log)) == 2 + 4  # unsplit, then two parts each
+    log.unlink()
+    code, found, out = run_cached(repo, "-j", "2", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert code == 0, out
+    assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
+    assert "hookrunner.cli.full" not in out
+    assert not log.exists()
