@@ -200,6 +200,32 @@ def _common_hooks() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _chain_hooks() -> str:
+    """click's formatters as ``repo: local`` python hooks: ruff --fix and ruff format
+    (require_serial, as ruff-pre-commit has them), then pre-commit-hooks' fixers, six
+    writers over the same files, which run one after another unless split."""
+    hooks = [
+        ("ruff", "ruff check --force-exclude --fix", "python", "ruff", True),
+        ("ruff-format", "ruff format --force-exclude", "python", "ruff", True),
+        ("fix-byte-order-marker", "fix-byte-order-marker", "text", "pre-commit-hooks", False),
+        ("trailing-whitespace", "trailing-whitespace-fixer", "text", "pre-commit-hooks", False),
+        ("end-of-file-fixer", "end-of-file-fixer", "text", "pre-commit-hooks", False),
+        ("mixed-line-ending", "mixed-line-ending", "text", "pre-commit-hooks", False),
+    ]
+    lines = ["repos:", "- repo: local", "  hooks:"]
+    for hook, entry, kind, package, serial in hooks:
+        lines += [
+            f"  - id: {hook}",
+            f"    name: {hook}",
+            f"    entry: {entry}",
+            "    language: python",
+            f"    types: [{kind}]",
+            f"    require_serial: {'true' if serial else 'false'}",
+            f"    additional_dependencies: [{package}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
@@ -270,6 +296,19 @@ WORKLOADS: dict[str, Workload] = {
             shared=_common_hooks(),
             notes={
                 "hookrunner": "no [tool.paratools] table, --no-cache",
+                CACHED: "the same, cache on: a re-run",
+            },
+        ),
+        Workload(
+            "chain",
+            "six formatters over the same files (click's: ruff --fix, ruff format and four"
+            " pre-commit-hooks fixers) as local python hooks on a copy of this repository",
+            (),
+            realistic=True,
+            shared=_chain_hooks(),
+            notes={
+                "hookrunner": "no [tool.paratools] table, --no-cache; durations from the"
+                " warm-up round decide whether a fixer is split into parts",
                 CACHED: "the same, cache on: a re-run",
             },
         ),

@@ -6,7 +6,8 @@ lines, and what waits for what:
 - stage order: format -> lint -> test (test only after format when
   ``tests_wait_for_lint = false``), as ordering edges;
 - ``depends_on``: edges that need the dependency to succeed;
-- format tasks whose files overlap: the later-declared waits for the earlier.
+- format tasks whose files overlap: on each shared file the later-declared
+  waits for the earlier, command line by command line (hookrunner/wavefront.py).
 """
 
 # No ``from __future__ import annotations`` here: typing.NamedTuple turns each
@@ -14,9 +15,10 @@ lines, and what waits for what:
 # (a git hook) about a millisecond per few records; real annotations cost nothing.
 
 import posixpath
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
+from hookrunner import wavefront
 from hookrunner.engine.xargs import partition
 from hookrunner.model import HOOKS, STAGES, Config, TaskConfig, TaskResult
 
@@ -33,6 +35,9 @@ class Invocation(NamedTuple):
     name: str
     argv: tuple[str, ...]
     files: tuple[str, ...]
+    after: tuple[str, ...] = ()
+    """The command lines of earlier-declared formatters this one waits for:
+    those sharing a file with it (see :mod:`hookrunner.wavefront`)."""
 
 
 class PlannedTask(NamedTuple):
@@ -95,23 +100,31 @@ def relative(files: Sequence[str], cwd: str) -> list[str]:
 
 
 def _invocations(
-    task: TaskConfig, files: Sequence[str], arg_limit: int, arguments: tuple[str, ...] | None
+    task: TaskConfig,
+    groups: Sequence[Sequence[str]],
+    arg_limit: int,
+    arguments: tuple[str, ...] | None,
 ) -> tuple[Invocation, ...]:
+    """The command lines of ``task`` on its files in ``groups`` (one group
+    unless the wavefront splits them), each group as many as fit."""
     if arguments is not None:
         return (Invocation(task.name, (*task.cmd, *arguments), ()),)
     if not task.pass_filenames:
-        return (Invocation(task.name, task.cmd, tuple(files)),)
-    batches = partition(task.cmd, relative(files, task.cwd), arg_limit)
-    if len(batches) == 1:
-        return (Invocation(task.name, tuple(batches[0]), tuple(files)),)
-    result = []
-    start = 0
-    for i, argv in enumerate(batches, 1):
-        count = len(argv) - len(task.cmd)
-        label = f"{task.name} [{i}/{len(batches)}]"
-        result.append(Invocation(label, tuple(argv), tuple(files[start : start + count])))
-        start += count
-    return tuple(result)
+        return (Invocation(task.name, task.cmd, tuple(f for g in groups for f in g)),)
+    pieces = []
+    for files in groups:
+        start = 0
+        for argv in partition(task.cmd, relative(files, task.cwd), arg_limit):
+            count = len(argv) - len(task.cmd)
+            pieces.append((tuple(argv), tuple(files[start : start + count])))
+            start += count
+    if len(pieces) == 1:
+        return (Invocation(task.name, *pieces[0]),)
+    total = len(pieces)
+    return tuple(
+        Invocation(f"{task.name} [{i}/{total}]", argv, files)
+        for i, (argv, files) in enumerate(pieces, 1)
+    )
 
 
 def earlier_stages(config: Config, project: str = "") -> dict[str, tuple[str, ...]]:
@@ -150,15 +163,6 @@ def _writers_before(task: TaskConfig, chosen: Sequence[_Chosen], config: Config)
     ]
 
 
-def _shares_files(task: TaskConfig, files: Sequence[str], chosen: Sequence[_Chosen]) -> bool:
-    """A formatter that shares a file with another formatter runs its command lines one by one."""
-    mine = set(files)
-    return any(
-        c.task.stage == "format" and c.task.name != task.name and not mine.isdisjoint(c.files)
-        for c in chosen
-    )
-
-
 def _kept(task: TaskConfig, choice: TaskChoice) -> bool:
     """Whether ``--only``, ``--stage`` and ``--project`` keep the task in the plan."""
     return (
@@ -173,8 +177,14 @@ def build_plan(
     classifier: FileFilter,
     choice: TaskChoice,
     arg_limit: int,
+    durations: Callable[[], Mapping[str, float]] | None = None,
+    slots: int = 1,
 ) -> list[PlannedTask]:
-    """Every configured task that the choice keeps, in declaration order."""
+    """Every configured task that the choice keeps, in declaration order.
+
+    ``durations`` (earlier runs', asked for only when formatters share files)
+    and ``slots`` decide whether those formatters are split into parts
+    (:func:`hookrunner.wavefront.partition`)."""
     chosen = [
         _Chosen(task, files, _skip_reason(task, choice, files))
         for task in config.tasks
@@ -184,33 +194,88 @@ def build_plan(
     running = [c for c in chosen if not c.skip]
     names = {c.task.name for c in running}
     earlier = {p: earlier_stages(config, p) for p in {c.task.project for c in running}}
+    writers = _writers(running, config)
+    parts = _partition(running, writers, durations, slots, choice)
     plan = []
     for task, files, skip in chosen:
         if skip:
             plan.append(PlannedTask(task, tuple(files), skip))
             continue
-        formatter = task.stage == "format"
         # Stage order holds within a project: another project's stages go their own pace.
         waits = earlier[task.project][task.stage]
         after = [
             c.task.name for c in running if c.task.stage in waits and c.task.project == task.project
         ]
         barrier = tuple(after)
-        if formatter:
-            after += _writers_before(task, running, config)
+        after += writers.get(task.name, [])
+        groups = parts.groups(task.name, files)
         plan.append(
             PlannedTask(
                 task,
                 tuple(files),
                 "",
-                _invocations(task, files, arg_limit, choice.arguments),
+                _invocations(task, groups, arg_limit, choice.arguments),
                 after=tuple(dict.fromkeys(after)),
                 depends_on=tuple(d for d in task.depends_on if d in names),
-                serial=task.serial or (formatter and _shares_files(task, files, running)),
+                serial=task.serial,
                 barrier=barrier,
             )
         )
-    return plan
+    return _with_waits(plan, writers, parts)
+
+
+def _writers(running: Sequence[_Chosen], config: Config) -> dict[str, list[str]]:
+    """Each formatter that shares files with earlier ones: those (:func:`_writers_before`)."""
+    found = {}
+    for c in running:
+        if c.task.stage == "format":
+            before = _writers_before(c.task, running, config)
+            if before:
+                found[c.task.name] = before
+    return found
+
+
+def _partition(
+    running: Sequence[_Chosen],
+    writers: Mapping[str, Sequence[str]],
+    durations: Callable[[], Mapping[str, float]] | None,
+    slots: int,
+    choice: TaskChoice,
+) -> wavefront.Partition:
+    """The parts of the files that formatters share (none when no two do)."""
+    if not writers or choice.arguments is not None:
+        return wavefront.NO_PARTS
+    sharing = {*writers, *(name for found in writers.values() for name in found)}
+    files = {c.task.name: c.files for c in running if c.task.name in sharing}
+    whole = {c.task.name for c in running if c.task.serial or not c.task.pass_filenames}
+    return wavefront.partition(files, durations() if durations else {}, slots, whole)
+
+
+def _with_waits(
+    plan: list[PlannedTask], writers: Mapping[str, Sequence[str]], parts: wavefront.Partition
+) -> list[PlannedTask]:
+    """The plan with each formatter's command lines given the earlier
+    formatters' command lines they wait for."""
+    if not writers:
+        return plan
+    by_name = {p.name: p for p in plan}
+    sharing = {*writers, *(name for found in writers.values() for name in found)}
+    pieces = {
+        name: [
+            wavefront.Piece(
+                inv.name, inv.files, not by_name[name].task.pass_filenames, parts.config
+            )
+            for inv in by_name[name].invocations
+        ]
+        for name in sharing
+    }
+    found = wavefront.waits(pieces, writers)
+    return [
+        p._replace(invocations=tuple(i._replace(after=found[i.name]) for i in p.invocations))
+        if p.name in writers
+        else p
+        for p in plan
+    ]
 
 
 def expected_order(plan: Sequence[PlannedTask], durations: Mapping[str, float]) -> list[str]:

@@ -276,7 +276,8 @@ def _run_tasks(
         files = [name for name in files if os.path.lexists(repo.root / name)]
     classifier = Classifier(repo.root, files, view.records)
     choice = task_choice(config, options, hook, fileset, str(repo.root))
-    plan = build_plan(config, classifier, choice, max_length(env))
+    jobs = options.jobs or config.jobs
+    plan = build_plan(config, classifier, choice, max_length(env), lambda: durations, jobs)
     if options.dry_run:
         output_of(options).write(describe_plan(plan, durations, _optimistic(config, options)))
         return None
@@ -287,7 +288,6 @@ def _run_tasks(
     if not options.no_cache and choice.arguments is None:
         cache = _cache_for(plan, repo, config, env, hidden, classifier)
     store, keyers = (cache[0], cache[2]) if cache is not None else (None, {})
-    jobs = options.jobs or config.jobs
     results = without_running(plan, store, keyers, started)
     if results is not None:
         for result in results:

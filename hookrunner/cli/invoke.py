@@ -4,12 +4,13 @@ A task's invocations are separate executor tasks (so each takes a slot and a
 trace row of its own); the task's line is printed when the last of them ends.
 
 Any task may write files. A format task's files are fingerprinted (stat and
-content) before and after each invocation: overlapping format tasks never run
-at once, so a change is attributed exactly, and a formatter that changed files
-is "modified" whatever its exit code (pre-commit-hooks' fixers exit 1 when
-they fix). Every other task's files are watched by their stat data (a stat
-per file, no read): a task outside the format stage that rewrote one is
-"modified" too, never a pass and never cached.
+content) before and after each invocation: no two command lines that share a
+file run at once (hookrunner/wavefront.py), so a change is attributed
+exactly, and a formatter that changed files is "modified" whatever its exit
+code (pre-commit-hooks' fixers exit 1 when they fix). Every other task's
+files are watched by their stat data (a stat per file, no read): a task
+outside the format stage that rewrote one is "modified" too, never a pass
+and never cached.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class CacheUse(NamedTuple):
     cwd: str
     files: tuple[str, ...]
     """Repo-relative: the files this invocation is given."""
+    whole: tuple[str, ...] = ()
+    """The task's files when it has several command lines (else empty)."""
 
 
 def _cached(output: str, saved: float) -> Result:
@@ -63,9 +66,28 @@ def _look_up(cache: CacheUse) -> _Lookup:
     entries = {key: cache.store.get(key) for key in keys}
     missing = {key: keys[key] for key, entry in entries.items() if entry is None}
     if missing:
-        return _Lookup(None, missing)
+        return _Lookup(_whole_hit(cache, missing), missing)
     hits = [entry for entry in entries.values() if entry is not None]
     return _Lookup(_cached("".join(e.output for e in hits), sum(e.duration for e in hits)), {})
+
+
+def _whole_hit(cache: CacheUse, missing: dict[str, tuple[str, ...]]) -> Result | None:
+    """One of several command lines of a task keyed by the tree: a pass of
+    the whole task on the same tree vouches for its files too (an earlier run
+    may not have split the task alike, see hookrunner/wavefront.py). The
+    part's own key is then learned."""
+    if not cache.whole or cache.keyer.task.cache == "per-file":
+        return None
+    entries = [cache.store.get(key) for key in cache.keyer.keys(cache.whole)]
+    if not entries or None in entries:
+        return None
+    found = [e for e in entries if e is not None]
+    first = cache.files[:1] == cache.whole[:1]
+    # The task's output once, with its first command line.
+    output = "".join(e.output for e in found) if first else ""
+    share = len(cache.files) / len(cache.whole)
+    saved = sum(e.duration for e in found) * share
+    return {**_cached(output, saved), "learned": missing, "took": saved}
 
 
 def _remember(cache: CacheUse, missing: Mapping[str, object], duration: float, output: str) -> None:
@@ -165,11 +187,14 @@ class Runner:
             count = len(planned.invocations)
             expected = self.durations.get(task.name)
             # Waiting for an earlier stage may be optimistic; waiting for a
-            # formatter on the same files never is (one writer per file).
+            # formatter on the same files never is (one writer per file): each
+            # command line waits for the earlier formatters' command lines that
+            # share a file with it (Invocation.after), not for the whole task.
+            # Nor is it for a task seen writing files (self.writers).
             barrier = list(planned.barrier)
-            writers = [a for a in planned.after if a not in barrier]
+            strict: list[str] = []
             if not self.optimistic or task.name in self.writers:
-                writers, barrier = list(planned.after), []
+                strict, barrier = names(barrier), []
             previous: list[str] = []
             for inv in planned.invocations:
                 self._owner[inv.name] = planned
@@ -180,7 +205,7 @@ class Runner:
                     "timeout": task.timeout,
                     "root": self.root,
                     "watch": inv.files,
-                    "cache": self._cache_use(task, inv.files),
+                    "cache": self._cache_use(task, inv.files, planned),
                     "formatter": task.stage == "format",
                 }
                 tools.append(
@@ -189,7 +214,7 @@ class Runner:
                         func=_invoke,
                         kwargs=kwargs,
                         depends_on=names(planned.depends_on),
-                        after=names(writers) + previous,
+                        after=[*strict, *inv.after, *previous],
                         optimistic_after=names(barrier),
                         priority=task.priority,
                         timeout=None,
@@ -202,11 +227,14 @@ class Runner:
             self._done[task.name] = []
         return tools
 
-    def _cache_use(self, task: TaskConfig, files: tuple[str, ...]) -> CacheUse | None:
+    def _cache_use(
+        self, task: TaskConfig, files: tuple[str, ...], planned: PlannedTask
+    ) -> CacheUse | None:
         if self.cache is None or task.name not in self.cache[2]:
             return None
         store, _, keyers = self.cache
-        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files)
+        whole = planned.files if len(planned.invocations) > 1 else ()
+        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files, whole)
 
     def emit_skipped(self) -> None:
         for planned in self.plan:

@@ -163,6 +163,14 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+def _durations(git_dir: str) -> dict[str, float]:
+    from pathlib import Path
+
+    from hookrunner.cache.history import load_durations
+
+    return load_durations(Path(git_dir))
+
+
 class _IndexView(Spawn):
     """The quick path's :class:`hookrunner.cli.scope.View`: the index it read
     itself, and a work tree known to match it."""
@@ -225,6 +233,9 @@ def _answer(
         Classifier(repo.root, files, known=receipt.selected),
         task_choice(config, options, hook, fileset, repo.root),
         max_length(env),
+        # Formatters that share files are split as the full run splits them.
+        lambda: _durations(repo.git_dir),
+        options.jobs or jobs,
     )
     # The work tree is the index (clean_index): only git's conversions on
     # checkout and links make a task read other bytes than the entries name.
