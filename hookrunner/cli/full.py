@@ -13,7 +13,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -53,17 +53,23 @@ def load(option: str | None) -> tuple[git.Repo, Config]:
     return repo, read_config(repo, option)
 
 
-def read_config(repo: git.Repo, option: str | None) -> Config:
+def read_config(
+    repo: git.Repo, option: str | None, records: Sequence[tuple[str, str, str, str]] | None = None
+) -> Config:
     """The configuration ``--config`` names, or the root ``pyproject.toml`` with
-    every workspace project the index holds."""
+    every workspace project the index holds (``records``: the index, when
+    already read)."""
     if option:
         return load_config(config_path(repo, option), repo.root)
     from hookrunner.workspace import PYPROJECT, load_workspace
 
-    # The pathspec is a glob here (and "*" crosses folders): only the
-    # pyproject.toml files below the root are listed.
-    listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
-    tracked = os.fsdecode(listed).split("\0")[:-1]
+    if records is not None:
+        tracked = [path for _mode, _oid, _stage, path in records]
+    else:
+        # The pathspec is a glob here (and "*" crosses folders): only the
+        # pyproject.toml files below the root are listed.
+        listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
+        tracked = os.fsdecode(listed).split("\0")[:-1]
     return load_workspace(config_path(repo, option), repo.root, tracked)
 
 
@@ -200,7 +206,7 @@ def _run_locked(
     # judged by what it commits, and file types are read from the files.
     hide = guarded and (fileset.staged or pushed is not None)
     with _hidden(repo, hide) as notes:
-        config = read_config(repo, options.config_path)
+        config = read_config(repo, options.config_path, view.records)
         ran = _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
     if notes and ran is not None and ran.code == 0:
         ran = ran._replace(code=1)
