@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hookrunner.errors import HookrunnerError
 from hookrunner.git import commands as g
 from tests.conftest import git, hookrunner, write_config
 
@@ -104,11 +105,11 @@ def test_the_answer_is_gits_wherever_the_run_starts(repo: Path, tmp_path: Path) 
     for place in places:
         try:
             expected: object = g._asked(Path(os.path.realpath(place)))
-        except g.HookrunnerError as exc:
+        except HookrunnerError as exc:
             expected = str(exc)
         try:
             found: object = g.find_repo(place)
-        except g.HookrunnerError as exc:
+        except HookrunnerError as exc:
             found = str(exc)
         assert found == expected, place
 
