@@ -29,7 +29,6 @@ from hookrunner.cli.scope import (
     under_pre_commit,
     without_running,
 )
-from hookrunner.config import load_config
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
@@ -58,19 +57,41 @@ def read_config(
 ) -> Config:
     """The configuration ``--config`` names, or the root ``pyproject.toml`` with
     every workspace project the index holds (``records``: the index, when
-    already read)."""
-    if option:
-        return load_config(config_path(repo, option), repo.root)
-    from hookrunner.workspace import PYPROJECT, load_workspace
+    already read); from the copy a run of the same files left, if any."""
+    from hookrunner.cache.config_copy import copy_name, load_copy, save_copy
+    from hookrunner.workspace import PYPROJECT, project_dirs
 
+    path = config_path(repo, option)
+    tracked: list[str] = []
     if records is not None:
-        tracked = [path for _mode, _oid, _stage, path in records]
-    else:
+        tracked = [name for _mode, _oid, _stage, name in records]
+    elif not option:
         # The pathspec is a glob here (and "*" crosses folders): only the
         # pyproject.toml files below the root are listed.
         listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
         tracked = os.fsdecode(listed).split("\0")[:-1]
-    return load_workspace(config_path(repo, option), repo.root, tracked)
+    folders = [] if option else project_dirs(tracked)
+    files = [path, *(repo.root / folder / PYPROJECT for folder in folders)]
+    name = copy_name(repo.root, files)
+    if name is not None:
+        config = load_copy(repo.git_dir, name, repo.root)
+        if config is not None:
+            return config
+    config = _validated(repo, option, path, tracked)
+    # Kept only when the files still hold what named it: no copy of other bytes.
+    if name is not None and copy_name(repo.root, files) == name:
+        save_copy(repo.git_dir, name, config)
+    return config
+
+
+def _validated(repo: git.Repo, option: str | None, path: Path, tracked: list[str]) -> Config:
+    if option:
+        from hookrunner.config import load_config
+
+        return load_config(path, repo.root)
+    from hookrunner.workspace import load_workspace
+
+    return load_workspace(path, repo.root, tracked)
 
 
 _GLOBS = {"GIT_LITERAL_PATHSPECS": "0"}
