@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -12,8 +13,46 @@ from hookrunner.errors import HookrunnerError
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line ``argv`` (the process's own when None) and exit."""
+    if argv is not None:
+        _main(list(argv))
+        return
+    try:
+        _main(sys.argv[1:])
+    except SystemExit as exc:
+        _leave(exc)
+        raise
+
+
+def _leave(exc: SystemExit) -> None:
+    """End the process at once with the exit's code, once its output and the
+    ``atexit`` work are done; returns when that cannot be shown safe.
+
+    The interpreter's own teardown (freeing every module a run imported,
+    asyncio's among them) costs a run more than its git calls, and does
+    nothing a finished run needs: every child was waited for, every file the
+    run wrote was closed by its ``with`` block."""
+    code = exc.code
+    if not (code is None or isinstance(code, int)) or sys.flags.inspect:
+        return  # a message for Python to print, or a prompt to open
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        main_thread = threading.main_thread()
+        if any(not t.daemon for t in threading.enumerate() if t is not main_thread):
+            return  # the teardown waits for it
+    import atexit
+
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # a signal meanwhile, a closed pipe: Python's teardown
+        return  # reports it, and chooses the exit code, as ever
+    os._exit(code or 0)
+
+
+def _main(args: list[str]) -> None:
     started = time.perf_counter()
-    args = list(argv) if argv is not None else sys.argv[1:]
     # A task's output goes to whatever the terminal can show: a character its
     # encoding lacks becomes "?" rather than a crash in the middle of a run.
     for stream in (sys.stdout, sys.stderr):
