@@ -71,3 +71,32 @@ def test_a_thread_still_working_is_waited_for(repo: Path) -> None:
     proc = _entry(repo, "thread", "run", "--all-files")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "thread done"
+
+
+GC_AFTER = """
+import gc, sys
+if sys.argv[1] == "off":
+    gc.disable()
+from hookrunner.cli.main import main
+try:
+    main(["run", "--all-files"])
+except SystemExit as exc:
+    print(exc.code, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize(("before", "after"), [("on", "True"), ("off", "False")])
+def test_the_collector_is_held_off_while_importing_only(
+    repo: Path, before: str, after: str
+) -> None:
+    write_config(repo, '[tasks.ok]\ncmd = "true"\npass_filenames = false\nalways_run = true\n')
+    proc = subprocess.run(
+        [sys.executable, "-c", GC_AFTER, before],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # The run's imports were set aside before its tasks ran with the collector on.
+    assert proc.stdout.split()[-3:] == ["0", after, "True"], proc.stderr

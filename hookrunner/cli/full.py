@@ -9,6 +9,7 @@ printed once both are given back, so another run may start meanwhile.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shlex
 import sys
@@ -295,6 +296,7 @@ def _run_tasks(
         return _Ran(results, exit_code_of(results), printer, jobs, durations, store)
     from hookrunner.cli.invoke import Runner
 
+    _collect_again()
     runner = Runner(
         plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
     )
@@ -312,6 +314,14 @@ def _run_tasks(
     code = exit_code_of(results, restaged)
     diff = _diff(repo, printer.color) if code and options.show_diff_on_failure else ""
     return _Ran(results, code, printer, jobs, durations, store, diff)
+
+
+def _collect_again() -> None:
+    """The garbage collector back on (:mod:`hookrunner.cli.main` holds it off while
+    importing), over the objects made since: the imported ones stay put."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _diff(repo: git.Repo, color: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
@@ -63,6 +64,11 @@ def _main(args: list[str]) -> None:
     if "ssl" not in sys.modules:
         sys.modules["ssl"] = None  # type: ignore[assignment]
     signals.install()
+    # Importing makes many objects and no garbage: the collector would only
+    # walk them again and again. It is back on once the imports are done
+    # (hookrunner.cli.full, before the tasks start), and here after.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         from hookrunner.cli.argv import parse_run
 
@@ -86,3 +92,8 @@ def _main(args: list[str]) -> None:
     except KeyboardInterrupt:
         print("hookrunner: interrupted", file=sys.stderr)
         sys.exit(130)
+    finally:
+        if collecting:
+            gc.enable()
+        else:
+            gc.disable()
