@@ -12,8 +12,9 @@ import pytest
 
 from tests.conftest import write_config
 
-# The command as its console script runs it, with something of the caller's
-# registered to run at exit (as coverage registers its data's saving).
+# The command as its console script runs it (the program Python was started
+# with), with something registered to run at exit (as coverage registers its
+# data's saving).
 ENTRY = """
 import atexit, sys, threading, time
 atexit.register(lambda: print("atexit ran", file=sys.stderr))
@@ -29,8 +30,10 @@ main()
 
 
 def _entry(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = repo.parent / "entry.py"
+    script.write_text(ENTRY)
     return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args],
+        [sys.executable, str(script), *args],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -64,6 +67,21 @@ def test_a_usage_error_keeps_its_code_and_message(repo: Path) -> None:
     assert proc.returncode == 2
     assert "No such option" in proc.stderr
     assert proc.stderr.splitlines()[-1] == "atexit ran"
+
+
+def test_a_run_inside_another_program_hands_it_the_exit(repo: Path) -> None:
+    # As runpy runs ``python -m hookrunner`` in-process: the program goes on.
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['hookrunner', 'run', '--all-files']\n"
+        "try:\n    runpy.run_module('hookrunner', run_name='__main__')\n"
+        "except SystemExit as exc:\n    print('went on', exc.code)\n"
+    )
+    write_config(repo, '[tasks.ok]\ncmd = "true"\npass_filenames = false\nalways_run = true\n')
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert proc.stdout.splitlines()[-1] == "went on 0", proc.stderr
 
 
 def test_a_thread_still_working_is_waited_for(repo: Path) -> None:

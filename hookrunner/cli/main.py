@@ -18,11 +18,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if argv is not None:
         _main(list(argv))
         return
+    caller = sys._getframe(1).f_globals.get("__file__")
     try:
         _main(sys.argv[1:])
     except SystemExit as exc:
-        _leave(exc)
+        # Only the program Python was started with (the console script,
+        # ``python -m hookrunner``) ends the process: code that runs it
+        # in-process, catching its SystemExit, goes on.
+        if isinstance(caller, str) and _same_file(caller, sys.argv[0]):
+            _leave(exc)
         raise
+
+
+def _same_file(one: str, other: str) -> bool:
+    return os.path.realpath(one) == os.path.realpath(other)
 
 
 def _leave(exc: SystemExit) -> None:
