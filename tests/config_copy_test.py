@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import git, hookrunner, write_config
 from tests.quick_test import timeless, without_imports
 
-COPY = Path(".git") / "hookrunner-config"
+COPIES = Path(".git") / "hookrunner-cache" / "configs"
 IMPORTS = {"PYTHONPROFILEIMPORTTIME": "1"}
 
 
@@ -22,6 +22,12 @@ pass_filenames = false
 always_run = true
 cache = false
 """
+
+
+def _copy(repo: Path) -> Path:
+    """The one copy a repository's runs left."""
+    (found,) = (repo / COPIES).iterdir()
+    return found
 
 
 def _member(word: str, log: Path) -> str:
@@ -42,7 +48,7 @@ def test_an_unchanged_configuration_is_not_read_again(repo: Path, tmp_path: Path
     first = _run(repo)
     assert first[0] == 0, first
     assert first[3]
-    assert (repo / COPY).is_file()
+    assert _copy(repo).is_file()
     second = _run(repo)
     assert second[:3] == first[:3]
     assert not second[3]
@@ -107,9 +113,10 @@ def test_a_damaged_copy_is_read_past_and_replaced(repo: Path, tmp_path: Path) ->
     log = tmp_path / "said"
     write_config(repo, _say("one", log))
     expected = _run(repo)
-    kept = (repo / COPY).read_bytes()
+    copy = _copy(repo)
+    kept = copy.read_bytes()
     for damage in (b"", b"garbage", kept[: len(kept) // 2], kept.replace(b"Config", b"Cxnfig")):
-        (repo / COPY).write_bytes(damage)
+        copy.write_bytes(damage)
         found = _run(repo)
         assert found[:3] == expected[:3], damage
         assert found[3]
@@ -133,7 +140,34 @@ def test_messages_name_the_file_from_where_the_run_starts(repo: Path, tmp_path: 
     (repo / "sub").mkdir()
     at_root = hookrunner(repo, "run", "--all-files").stderr
     inside = hookrunner(repo / "sub", "run", "--all-files").stderr
-    (repo / COPY).unlink()
+    for copy in (repo / COPIES).iterdir():
+        copy.unlink()
     assert hookrunner(repo / "sub", "run", "--all-files").stderr == inside
     assert f"{repo / 'pyproject.toml'}: " in inside
     assert "warning: pyproject.toml: " in at_root
+
+
+def test_runs_from_two_folders_keep_a_copy_each(repo: Path, tmp_path: Path) -> None:
+    write_config(repo, _say("one", tmp_path / "said"))
+    (repo / "sub").mkdir()
+    for _ in range(2):
+        read = [
+            "tomllib" in hookrunner(where, "run", "--all-files", env=IMPORTS).stderr
+            for where in (repo, repo / "sub")
+        ]
+    assert read == [False, False]
+    assert len(list((repo / COPIES).iterdir())) == 2
+
+
+def test_copies_are_few(tmp_path: Path) -> None:
+    from hookrunner.cache.config_copy import MAX_COPIES, load_copy, save_copy
+    from hookrunner.model import Config
+
+    config = Config(path=tmp_path / "pyproject.toml")
+    for number in range(MAX_COPIES + 1):
+        save_copy(tmp_path, f"name-{number:02d}", config)
+        os.utime(tmp_path / COPIES.relative_to(".git") / f"name-{number:02d}", ns=(number, number))
+    left = sorted(p.name for p in (tmp_path / COPIES.relative_to(".git")).iterdir())
+    assert left[-1] == f"name-{MAX_COPIES:02d}"
+    assert len(left) == MAX_COPIES * 3 // 4
+    assert load_copy(tmp_path, left[-1], tmp_path) == config

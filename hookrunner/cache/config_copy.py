@@ -24,13 +24,18 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from hookrunner import __version__, model
+from hookrunner.cache.store import DIRECTORY
 from hookrunner.git.index import folder_inside
 from hookrunner.hashing import digest
 from hookrunner.model import Config
 from hookrunner.precommit_plain import FILENAME
 
-FILE = "hookrunner-config"
-"""The copy's file in the git directory: its name, then the configuration."""
+COPIES = os.path.join(DIRECTORY, "configs")
+"""The copies' folder in the git directory: one file per name, holding its
+name, then the configuration."""
+MAX_COPIES = 16
+"""Past this many copies (runs from other folders, other ``--config`` files)
+the oldest are removed, down to three quarters."""
 FORMAT = 1
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -97,7 +102,7 @@ def load_copy(git_dir: Path, name: str, root: Path) -> Config | None:
     """The configuration kept under ``name``, or None (no copy, another, damaged,
     or a task's folder gone)."""
     try:
-        with open(git_dir / FILE, "rb") as file:
+        with open(git_dir / COPIES / name, "rb") as file:
             kept, value = marshal.load(file)
         if kept != name:
             return None
@@ -115,11 +120,17 @@ def load_copy(git_dir: Path, name: str, root: Path) -> Config | None:
 def save_copy(git_dir: Path, name: str, config: Config) -> None:
     if any(task.origin for task in config.tasks):
         return  # a pre-commit hook's task depends on more than the files
+    folder = git_dir / COPIES
     with contextlib.suppress(OSError, ValueError, TypeError):  # only a later run's speed
         data = marshal.dumps((name, _plain(config)))  # type: ignore[arg-type]  # plain values
         from hookrunner.atomic import write_atomically
 
-        write_atomically(git_dir / FILE, data)
+        os.makedirs(folder, exist_ok=True)
+        write_atomically(folder / name, data)
+        found = sorted((entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(folder))
+        if len(found) > MAX_COPIES:
+            for _mtime, path in found[: len(found) - MAX_COPIES * 3 // 4]:
+                os.unlink(path)
 
 
 # Records and paths as marshal's plain values, each field by name: a field
