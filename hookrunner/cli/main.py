@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Only the program Python was started with (the console script,
         # ``python -m hookrunner``) ends the process: code that runs it
         # in-process, catching its SystemExit, goes on.
-        if isinstance(caller, str) and _same_file(caller, sys.argv[0]):
+        if isinstance(caller, str) and sys.argv and _same_file(caller, sys.argv[0]):
             _leave(exc)
         raise
 
