@@ -171,3 +171,14 @@ def test_copies_are_few(tmp_path: Path) -> None:
     assert left[-1] == f"name-{MAX_COPIES:02d}"
     assert len(left) == MAX_COPIES * 3 // 4
     assert load_copy(tmp_path, left[-1], tmp_path) == config
+
+
+def test_cache_clear_removes_the_copies_of_every_worktree(repo: Path, tmp_path: Path) -> None:
+    write_config(repo, _say("one", tmp_path / "said"))
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    for where in (repo, linked):
+        assert _run(where)[0] == 0
+    assert len(list((repo / COPIES).iterdir())) == 2
+    assert hookrunner(linked, "cache", "clear").returncode == 0
+    assert not (repo / COPIES).exists()

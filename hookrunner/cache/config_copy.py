@@ -1,4 +1,4 @@
-"""A copy of the validated configuration under the git directory, so that a run
+"""A copy of the validated configuration in the cache's folder, so that a run
 whose configuration files are unchanged skips the TOML reader and validation.
 
 The copy is named by everything validation reads: the bytes of each
@@ -31,8 +31,9 @@ from hookrunner.model import Config
 from hookrunner.precommit_plain import FILENAME
 
 COPIES = os.path.join(DIRECTORY, "configs")
-"""The copies' folder in the git directory: one file per name, holding its
-name, then the configuration."""
+"""The copies' folder in the (common) git directory, beside the results' (``hookrunner
+cache clear`` removes both): one file per name, holding its name, then the
+configuration."""
 MAX_COPIES = 16
 """Past this many copies (runs from other folders, other ``--config`` files)
 the oldest are removed, down to three quarters."""

@@ -75,13 +75,13 @@ def read_config(
     files = [path, *(repo.root / folder / PYPROJECT for folder in folders)]
     name = copy_name(repo.root, files)
     if name is not None:
-        config = load_copy(repo.git_dir, name, repo.root)
+        config = load_copy(repo.common_dir, name, repo.root)
         if config is not None:
             return config
     config = _validated(repo, option, path, tracked)
     # Kept only when the files still hold what named it: no copy of other bytes.
     if name is not None and copy_name(repo.root, files) == name:
-        save_copy(repo.git_dir, name, config)
+        save_copy(repo.common_dir, name, config)
     return config
 
 
