@@ -2,7 +2,8 @@
 whose configuration files are unchanged skips the TOML reader and validation.
 
 The copy is named by everything validation reads: the bytes of each
-configuration file (the table's, and every workspace project's), where they
+configuration file (the table's, every workspace project's, the repository's
+``.pre-commit-config.yaml``), where they
 are, the folder the run starts in (messages name files from there), the
 Python version and the code that reads and checks them (this package's
 sources and the libraries they ask, by size and mtime). Any other bytes, an
