@@ -3,15 +3,15 @@ whose configuration files are unchanged skips the TOML reader and validation.
 
 The copy is named by everything validation reads: the bytes of each
 configuration file (the table's, every workspace project's, the repository's
-``.pre-commit-config.yaml``), where they
-are, the folder the run starts in (messages name files from there), the
-Python version and the code that reads and checks them (this package's
-sources and the libraries they ask, by size and mtime). Any other bytes, an
-edit to the code or a damaged copy: the files are read again, and the copy
-replaced. A folder a task runs in is checked again on every use, as
-validation checks it. A configuration with pre-commit's hooks among its
-tasks (a ``.pre-commit-config.yaml`` alone, or named by the table) is always
-read: they depend on more than these files. Imports nothing costly.
+``.pre-commit-config.yaml``), where they are, the folder the run starts in
+(messages name files from there), the Python version and the code that reads
+and checks them (this package's sources and the libraries they ask, by size
+and mtime). Any other bytes, an edit to the code or a damaged copy: the files
+are read again, and a new copy written. A folder a task runs in is checked
+again on every use, as validation checks it. A configuration with
+pre-commit's hooks among its tasks (a ``.pre-commit-config.yaml`` alone, or
+named by the table) is always read: they depend on more than these files.
+Imports nothing costly.
 """
 
 from __future__ import annotations
