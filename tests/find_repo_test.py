@@ -125,3 +125,12 @@ def test_a_broken_git_file_gets_gits_message(repo: Path, tmp_path: Path, damage:
         proc.stderr.startswith("git rev-parse failed: fatal: ")
         or "not a git repository" in proc.stderr
     )
+
+
+def test_a_repository_git_refuses_gets_gits_message(repo: Path) -> None:
+    git(repo, "config", "core.repositoryformatversion", "1")
+    git(repo, "config", "extensions.nosuchextension", "true")
+    proc = hookrunner(repo, "run", "--all-files")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("git rev-parse failed: fatal: ")
+    assert "extension" in proc.stderr

@@ -106,9 +106,10 @@ def _plain(repo: Repository) -> Repository | None:
 
 
 # Settings of the repository's own configuration that move the work tree
-# (core.worktree, a worktree's own file) or say there is none, or an include
-# that could say either: git alone then knows the answer.
-_MOVED = (b"worktree", b"bare=true", b"include")
+# (core.worktree, a worktree's own file) or say there is none, an include
+# that could say either, or extensions git may refuse (git names the one it
+# does not know): git alone then knows the answer.
+_MOVED = (b"worktree", b"bare=true", b"include", b"[extensions]")
 
 
 def discover(cwd: str, environ: Mapping[str, str]) -> tuple[str, str, str] | None:
