@@ -17,18 +17,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hookrunner import values
-from hookrunner.config import load_config
 from hookrunner.engine.graph import CircularDependencyError, validate
 from hookrunner.errors import ConfigError
 from hookrunner.hashing import digest
 from hookrunner.model import STAGES, Config, Project, TaskConfig
 from hookrunner.plan import in_folder
 from hookrunner.values import show, suggest
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 PYPROJECT = "pyproject.toml"
 
@@ -44,6 +38,10 @@ def _has_table(data: bytes) -> bool:
     as TOML counts when it names paratools (its error is then reported)."""
     if b"paratools" not in data:
         return False
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         document = tomllib.loads(data.decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -56,6 +54,10 @@ def load_workspace(path: Path, root: Path, tracked: Sequence[str]) -> Config:
     """The root configuration ``path`` and every member project found among the
     ``tracked`` paths, as one configuration. Without members it is
     :func:`hookrunner.config.load_config`'s."""
+    # The TOML reader and validation are imported by a run that reads the files
+    # (not one the configuration's copy answers, see hookrunner.cache.config_copy).
+    from hookrunner.config import load_config
+
     members: list[tuple[str, Config]] = []
     for folder in project_dirs(tracked):
         file = root / folder / PYPROJECT

@@ -76,6 +76,10 @@ def test_find_repo_in_a_bare_repository_shows_gits_reason(tmp_path: Path) -> Non
 def test_missing_git_is_a_clear_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     found = g.find_repo(repo)
     monkeypatch.setenv("PATH", "")
+    # The repository is found in the folders; the next question needs git.
+    with pytest.raises(HookrunnerError, match="git not found on PATH"):
+        g.call(found, "status")
+    monkeypatch.setenv("GIT_DIR", str(found.git_dir))  # only git can place the repository
     with pytest.raises(HookrunnerError, match="git not found on PATH"):
         g.find_repo(repo)
     with pytest.raises(HookrunnerError, match="git not found on PATH"):

@@ -9,11 +9,12 @@ printed once both are given back, so another run may start meanwhile.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,7 +30,6 @@ from hookrunner.cli.scope import (
     under_pre_commit,
     without_running,
 )
-from hookrunner.config import load_config
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
@@ -53,18 +53,46 @@ def load(option: str | None) -> tuple[git.Repo, Config]:
     return repo, read_config(repo, option)
 
 
-def read_config(repo: git.Repo, option: str | None) -> Config:
+def read_config(
+    repo: git.Repo, option: str | None, records: Sequence[tuple[str, str, str, str]] | None = None
+) -> Config:
     """The configuration ``--config`` names, or the root ``pyproject.toml`` with
-    every workspace project the index holds."""
-    if option:
-        return load_config(config_path(repo, option), repo.root)
-    from hookrunner.workspace import PYPROJECT, load_workspace
+    every workspace project the index holds (``records``: the index, when
+    already read); from the copy a run of the same files left, if any."""
+    from hookrunner.cache.config_copy import copy_name, load_copy, save_copy
+    from hookrunner.workspace import PYPROJECT, project_dirs
 
-    # The pathspec is a glob here (and "*" crosses folders): only the
-    # pyproject.toml files below the root are listed.
-    listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
-    tracked = os.fsdecode(listed).split("\0")[:-1]
-    return load_workspace(config_path(repo, option), repo.root, tracked)
+    path = config_path(repo, option)
+    tracked: list[str] = []
+    if records is not None:
+        tracked = [name for _mode, _oid, _stage, name in records]
+    elif not option:
+        # The pathspec is a glob here (and "*" crosses folders): only the
+        # pyproject.toml files below the root are listed.
+        listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
+        tracked = os.fsdecode(listed).split("\0")[:-1]
+    folders = [] if option else project_dirs(tracked)
+    files = [path, *(repo.root / folder / PYPROJECT for folder in folders)]
+    name = copy_name(repo.root, files)
+    if name is not None:
+        config = load_copy(repo.common_dir, name, repo.root)
+        if config is not None:
+            return config
+    config = _validated(repo, option, path, tracked)
+    # Kept only when the files still hold what named it: no copy of other bytes.
+    if name is not None and copy_name(repo.root, files) == name:
+        save_copy(repo.common_dir, name, config)
+    return config
+
+
+def _validated(repo: git.Repo, option: str | None, path: Path, tracked: list[str]) -> Config:
+    if option:
+        from hookrunner.config import load_config
+
+        return load_config(path, repo.root)
+    from hookrunner.workspace import load_workspace
+
+    return load_workspace(path, repo.root, tracked)
 
 
 _GLOBS = {"GIT_LITERAL_PATHSPECS": "0"}
@@ -227,7 +255,7 @@ def _run_locked(
     # judged by what it commits, and file types are read from the files.
     hide = guarded and (fileset.staged or pushed is not None)
     with _hidden(repo, hide) as notes:
-        config = read_config(repo, options.config_path)
+        config = read_config(repo, options.config_path, view.records)
         ran = _run_tasks(repo, view, config, options, hook, fileset, started, hide, ref_lines)
     if notes and ran is not None and ran.code == 0:
         ran = ran._replace(code=1)
@@ -295,6 +323,7 @@ def _run_tasks(
         return _Ran(results, exit_code_of(results), printer, jobs, durations, store)
     from hookrunner.cli.invoke import Runner
 
+    _collect_again()
     runner = Runner(
         plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
     )
@@ -313,6 +342,14 @@ def _run_tasks(
     code = exit_code_of(results, restaged)
     diff = _diff(repo, printer.color) if code and options.show_diff_on_failure else ""
     return _Ran(results, code, printer, jobs, durations, store, diff)
+
+
+def _collect_again() -> None:
+    """The garbage collector back on (:mod:`hookrunner.cli.main` holds it off while
+    importing), over the objects made since: the imported ones stay put."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _diff(repo: git.Repo, color: bool) -> str:

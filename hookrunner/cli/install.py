@@ -69,7 +69,9 @@ _TEMPLATE = """\
 # Remove with 'hookrunner uninstall'; a hook that was here before is kept as
 # {hook_type}{kept_suffix} and runs first.
 python={python}
-kept="$(dirname "$0")/{hook_type}{kept_suffix}"
+# The script's own folder, found without starting dirname: a commit waits for it.
+case $0 in */*) here=${{0%/*}} ;; *) here=. ;; esac
+kept="$here/{hook_type}{kept_suffix}"
 # When pre-commit's hook runs this script as its legacy hook, a pre-commit
 # script kept here must not run: pre-commit refuses to run inside itself.
 run_kept() {{

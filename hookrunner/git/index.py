@@ -105,6 +105,82 @@ def _plain(repo: Repository) -> Repository | None:
     return repo
 
 
+# Settings of the repository's own configuration that move the work tree
+# (core.worktree, a worktree's own file) or say there is none, an include
+# that could say either, or extensions git may refuse (git names the one it
+# does not know): git alone then knows the answer.
+_MOVED = (b"worktree", b"bare=true", b"include", b"[extensions]")
+
+
+def discover(cwd: str, environ: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """(work tree, git directory, common git directory) as ``git rev-parse
+    --show-toplevel --absolute-git-dir --git-common-dir`` gives them for the
+    physical folder ``cwd``, found in the folders; None when something
+    unusual (see :func:`find`, a bare repository, a folder inside a git
+    directory, another file system or owner) leaves the answer to git.
+
+    Unlike :func:`find` it follows a ``.git`` file: a linked worktree's or a
+    submodule's (whose core.worktree setting leaves it to git)."""
+    if any(name in environ for name in _GIT_LOCATIONS):
+        return None
+    here = cwd
+    uid = os.geteuid()
+    try:
+        device = os.stat(here).st_dev
+        while True:
+            folder = os.stat(here)
+            if folder.st_dev != device or folder.st_uid != uid:
+                return None
+            dot_git = os.path.join(here, ".git")
+            try:
+                info = os.lstat(dot_git)
+            except FileNotFoundError:
+                # Inside a git directory (or a bare repository): git tells.
+                if os.path.lexists(os.path.join(here, "HEAD")):
+                    return None
+                parent = os.path.dirname(here)
+                if parent == here:
+                    return None
+                here = parent
+                continue
+            if info.st_uid != uid:
+                return None
+            return _linked(here, dot_git, info)
+    except (OSError, ValueError):
+        return None
+
+
+def _linked(here: str, dot_git: str, info: os.stat_result) -> tuple[str, str, str] | None:
+    """The repository of the work tree ``here``, whose ``.git`` was found."""
+    if stat.S_ISDIR(info.st_mode):
+        git_dir = dot_git
+    elif stat.S_ISREG(info.st_mode):
+        with open(dot_git, "rb") as file:
+            line = file.read().rstrip(b"\r\n")
+        if not line.startswith(b"gitdir: ") or b"\n" in line:
+            return None
+        git_dir = os.path.realpath(os.path.join(here, os.fsdecode(line[8:])))
+    else:
+        return None
+    common = git_dir
+    with contextlib.suppress(FileNotFoundError):
+        with open(os.path.join(git_dir, "commondir"), "rb") as file:
+            text = os.fsdecode(file.read().rstrip(b"\r\n"))
+        common = os.path.realpath(os.path.join(git_dir, text))
+    if not os.path.isfile(os.path.join(git_dir, "HEAD")):
+        return None
+    if (
+        not os.path.isdir(os.path.join(common, "objects"))
+        or os.stat(git_dir).st_uid != os.geteuid()
+    ):
+        return None
+    with open(os.path.join(common, "config"), "rb") as file:
+        config = file.read().lower().replace(b" ", b"").replace(b"\t", b"")
+    if any(word in config for word in _MOVED):
+        return None
+    return here, git_dir, common
+
+
 class IndexEntry(NamedTuple):
     path: str
     mode: int
