@@ -118,3 +118,35 @@ def test_the_collector_is_held_off_while_importing_only(
     )
     # The run's imports were set aside before its tasks ran with the collector on.
     assert proc.stdout.split()[-3:] == ["0", after, "True"], proc.stderr
+
+
+def test_a_closed_output_pipe_stops_the_run_without_a_traceback(repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "reader-gone"
+    write_config(
+        repo,
+        f"""
+[tasks.first]
+cmd = "true"
+pass_filenames = false
+always_run = true
+[tasks.second]
+cmd = ["sh", "-c", "while [ ! -e {marker} ]; do sleep 0.05; done"]
+pass_filenames = false
+always_run = true
+priority = -1
+""",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookrunner", "run", "--all-files", "-j", "1"],
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(b"first")
+    proc.stdout.close()  # like `| head -1`
+    marker.touch()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert b"Traceback" not in err

@@ -101,6 +101,12 @@ def _main(args: list[str]) -> None:
     except KeyboardInterrupt:
         print("hookrunner: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # Whoever read the output went away (``| head``): the run was stopped
+        # and cleaned up as for a signal; exit as a process that SIGPIPE
+        # ended would, without Python failing again to flush stdout.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + 13)
     finally:
         if collecting:
             gc.enable()
