@@ -322,6 +322,10 @@ cache = false
     git(project, "checkout", "--", "a.txt")
     # Known now: it waits for the formatter (which no longer waits for it).
     write_config(project, fixer() + writer)
+    dry = hookrunner(project, "run", "--all-files", "--dry-run").stdout
+    [line] = [line for line in dry.splitlines() if line.startswith("  2. lint (lint)")]
+    assert "after fix" in line
+    assert "may start early" not in line
     code, tasks, out = run(project)
     assert tasks["lint"]["status"] == "modified", out
     assert tasks["lint"]["start"] >= tasks["fix"]["end"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import shlex
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,7 +33,7 @@ from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
 from hookrunner.model import Config, TaskResult
-from hookrunner.plan import PlannedTask, build_plan, expected_order
+from hookrunner.plan import PlannedTask, build_plan
 from hookrunner.report import Printer, exit_code_of
 
 if TYPE_CHECKING:
@@ -96,61 +95,6 @@ def _validated(repo: git.Repo, option: str | None, path: Path, tracked: list[str
 
 
 _GLOBS = {"GIT_LITERAL_PATHSPECS": "0"}
-
-
-def describe_plan(
-    plan: list[PlannedTask], durations: Mapping[str, float], optimistic: bool = True
-) -> str:
-    from hookrunner.engine.graph import critical_path
-
-    lines = []
-    order = expected_order(plan, durations)
-    position = {name: i for i, name in enumerate(order, 1)}
-    for p in sorted(plan, key=lambda p: position.get(p.name, len(plan) + 1)):
-        if p.skip:
-            lines.append(f"  -  {p.name} ({p.stage}): skipped, {p.skip}")
-            continue
-        waits = [*p.depends_on, *(a for a in p.after if a not in p.depends_on)]
-        parts = [f"{len(p.files)} file{'s' * (len(p.files) != 1)}"]
-        if len(p.invocations) > 1:
-            parts.append(f"{len(p.invocations)} command lines")
-        if p.name in durations:
-            parts.append(f"~{durations[p.name]:.2f}s")
-        if waits:
-            parts.append("after " + ", ".join(waits))
-        if optimistic and p.barrier:
-            parts.append("may start early on an idle slot")
-        lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {'; '.join(parts)}")
-        where = f"cd {shlex.quote(p.task.cwd)} && " if p.task.cwd else ""
-        lines.append(f"       $ {where}{shlex.join(p.task.cmd)}")
-    edges = {p.name: [*p.after, *p.depends_on] for p in plan if not p.skip}
-    path, total = critical_path(edges, durations)
-    if path and total > 0:
-        lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
-    if optimistic and any(p.barrier for p in plan if not p.skip):
-        lines += _early_lines(plan, durations)
-    return "\n".join(lines) + "\n"
-
-
-def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> list[str]:
-    """How optimistic scheduling changes the schedule (see the README)."""
-    from hookrunner.engine.graph import critical_path
-
-    lines = [
-        "optimistic: a task marked 'may start early' starts before the stages it waits for end,",
-        "  on a slot no ready task wants; its work counts only if nothing it reads is "
-        "written meanwhile",
-        "  (else it runs again after them); --no-optimistic keeps strict stage barriers",
-    ]
-    edges = {
-        p.name: [*p.depends_on, *(a for a in p.after if a not in p.barrier)]
-        for p in plan
-        if not p.skip
-    }
-    path, total = critical_path(edges, durations)
-    if path and total > 0:
-        lines.append(f"  when the formatters change nothing: {' -> '.join(path)} (~{total:.2f}s)")
-    return lines
 
 
 class _Ran(NamedTuple):
@@ -307,7 +251,7 @@ def _run_tasks(
     jobs = options.jobs or config.jobs
     plan = build_plan(config, classifier, choice, max_length(env), lambda: durations, jobs)
     if options.dry_run:
-        output_of(options).write(describe_plan(plan, durations, _optimistic(config, options)))
+        output_of(options).write(_dry_run(plan, durations, repo, config, options))
         return None
     printer = printer_for(options, len(plan))
     printer.verbose_tasks = frozenset(t.name for t in config.tasks if t.verbose)
@@ -358,6 +302,19 @@ def _diff(repo: git.Repo, color: bool) -> str:
     colored = "--color=always" if color else "--no-color"
     out = git.call(repo, "diff", "--no-ext-diff", colored, check=False).stdout
     return out.decode(errors="replace")
+
+
+def _dry_run(
+    plan: list[PlannedTask],
+    durations: Mapping[str, float],
+    repo: git.Repo,
+    config: Config,
+    options: RunOptions,
+) -> str:
+    from hookrunner.cli.dryrun import describe
+
+    early = _optimistic(config, options)
+    return describe(plan, durations, repo.common_dir if early else None)
 
 
 def _optimistic(config: Config, options: RunOptions) -> bool:

@@ -1,0 +1,79 @@
+"""``--dry-run``: the plan in the order the run would start it, what each task
+waits for, and what optimistic scheduling changes."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+from hookrunner.engine.graph import critical_path
+from hookrunner.plan import PlannedTask, expected_order
+
+
+def describe(plan: list[PlannedTask], durations: Mapping[str, float], git_dir: Path | None) -> str:
+    """The dry run's text; ``git_dir`` (the common one) when the run is optimistic."""
+    from hookrunner.cache.writers import load_writers
+
+    writers = load_writers(git_dir) if git_dir is not None else None
+    return describe_plan(plan, durations, writers)
+
+
+def describe_plan(
+    plan: list[PlannedTask],
+    durations: Mapping[str, float],
+    writers: frozenset[str] | None = frozenset(),
+) -> str:
+    """``writers``: the tasks that never start early (seen writing); None when
+    the run keeps strict barriers."""
+    lines = []
+    order = expected_order(plan, durations)
+    position = {name: i for i, name in enumerate(order, 1)}
+    for p in sorted(plan, key=lambda p: position.get(p.name, len(plan) + 1)):
+        if p.skip:
+            lines.append(f"  -  {p.name} ({p.stage}): skipped, {p.skip}")
+            continue
+        early = writers is not None and bool(p.barrier) and p.name not in writers
+        lines.append(f"{position[p.name]:3d}. {p.name} ({p.stage}): {_about(p, durations, early)}")
+        where = f"cd {shlex.quote(p.task.cwd)} && " if p.task.cwd else ""
+        lines.append(f"       $ {where}{shlex.join(p.task.cmd)}")
+    edges = {p.name: [*p.after, *p.depends_on] for p in plan if not p.skip}
+    path, total = critical_path(edges, durations)
+    if path and total > 0:
+        lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
+    if writers is not None and any(p.barrier for p in plan if not p.skip):
+        lines += _early_lines(plan, durations)
+    return "\n".join(lines) + "\n"
+
+
+def _about(p: PlannedTask, durations: Mapping[str, float], early: bool) -> str:
+    waits = [*p.depends_on, *(a for a in p.after if a not in p.depends_on)]
+    parts = [f"{len(p.files)} file{'s' * (len(p.files) != 1)}"]
+    if len(p.invocations) > 1:
+        parts.append(f"{len(p.invocations)} command lines")
+    if p.name in durations:
+        parts.append(f"~{durations[p.name]:.2f}s")
+    if waits:
+        parts.append("after " + ", ".join(waits))
+    if early:
+        parts.append("may start early on an idle slot")
+    return "; ".join(parts)
+
+
+def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> list[str]:
+    """How optimistic scheduling changes the schedule (see the README)."""
+    lines = [
+        "optimistic: a task marked 'may start early' starts before the stages it waits for end,",
+        "  on a slot no ready task wants; its work counts only if nothing it reads is "
+        "written meanwhile",
+        "  (else it runs again after them); --no-optimistic keeps strict stage barriers",
+    ]
+    edges = {
+        p.name: [*p.depends_on, *(a for a in p.after if a not in p.barrier)]
+        for p in plan
+        if not p.skip
+    }
+    path, total = critical_path(edges, durations)
+    if path and total > 0:
+        lines.append(f"  when the formatters change nothing: {' -> '.join(path)} (~{total:.2f}s)")
+    return lines
