@@ -187,17 +187,23 @@ def _common_hooks() -> str:
     ]
     lines = ["repos:", "- repo: local", "  hooks:"]
     for hook, entry, kind, package in hooks:
-        lines += [
-            f"  - id: {hook}",
-            f"    name: {hook}",
-            f"    entry: {entry}",
-            "    language: python",
-            f"    types: [{kind}]",
-            f"    additional_dependencies: [{package}]",
-        ]
-        if hook == "codespell":
-            lines.append("    exclude: ^tests/")  # the tests misspell on purpose
+        # The tests misspell on purpose.
+        extra = ["exclude: ^tests/"] if hook == "codespell" else []
+        lines += _local_hook(hook, entry, kind, package, extra)
     return "\n".join(lines) + "\n"
+
+
+def _local_hook(hook: str, entry: str, kind: str, package: str, extra: list[str]) -> list[str]:
+    """One ``repo: local`` python hook's lines, its ``additional_dependencies`` last."""
+    return [
+        f"  - id: {hook}",
+        f"    name: {hook}",
+        f"    entry: {entry}",
+        "    language: python",
+        f"    types: [{kind}]",
+        *(f"    {line}" for line in extra),
+        f"    additional_dependencies: [{package}]",
+    ]
 
 
 def _chain_hooks() -> str:
@@ -214,15 +220,8 @@ def _chain_hooks() -> str:
     ]
     lines = ["repos:", "- repo: local", "  hooks:"]
     for hook, entry, kind, package, serial in hooks:
-        lines += [
-            f"  - id: {hook}",
-            f"    name: {hook}",
-            f"    entry: {entry}",
-            "    language: python",
-            f"    types: [{kind}]",
-            f"    require_serial: {'true' if serial else 'false'}",
-            f"    additional_dependencies: [{package}]",
-        ]
+        serial_line = f"require_serial: {'true' if serial else 'false'}"
+        lines += _local_hook(hook, entry, kind, package, [serial_line])
     return "\n".join(lines) + "\n"
 
 
