@@ -259,3 +259,28 @@ def test_an_early_attempt_gives_its_slot_to_a_ready_task_of_an_earlier_stage() -
     assert [o.error for o in tasks[2].discarded] == ["gave its slot to lint-2"]
     assert results["test"]["status"] == "success"
     assert attempts == ["start", "start"]
+
+
+def test_a_slot_freed_by_another_run_lets_an_early_task_start() -> None:
+    log = Log()
+    executor = ParallelExecutor(2, confirm=lambda task, earlier: True)
+    # Two slots, two runs: "first" holds one until "earlier" runs; "earlier"
+    # holds the other until "late" has started early in the slot "first" frees.
+    first = [ToolTask("first", log.task("first", wait_for="earlier started"))]
+    second = [
+        ToolTask("earlier", log.task("earlier", wait_for="late started")),
+        ToolTask("late", log.task("late"), optimistic_after=["earlier"]),
+    ]
+
+    async def main() -> None:
+        await asyncio.wait_for(
+            asyncio.gather(
+                executor.execute_with_dependencies(first),
+                executor.execute_with_dependencies(second),
+            ),
+            30,
+        )
+
+    asyncio.run(main())
+    assert log.events.index("first end") < log.events.index("late start")
+    assert log.events.index("late start") < log.events.index("earlier end")

@@ -165,8 +165,9 @@ class Runner:
         self.cache = cache
         self.optimistic = optimistic
         self.writers = writers
-        self.on_done: Callable[[], None] = lambda: None
         """Non-format tasks seen writing files: never started early."""
+        self.on_done: Callable[[], None] = lambda: None
+        """Called once the tasks are over, however the run ended."""
         self.results: list[TaskResult] = []
         self._owner: dict[str, PlannedTask] = {}
         self._done: dict[str, list[ToolTask]] = {}
@@ -255,8 +256,8 @@ class Runner:
         """Whether ``tool``'s work, started before ``earlier`` ended, still counts:
         ``earlier`` wrote none of its files and no configuration file; a task
         given no filenames may read any file, so any write drops its work."""
-        result = earlier.result or {}
-        written = {*result.get("touched", ()), *result.get("modified", ())}
+        # Every file whose stat changed, its content too or not (cli/watch.py).
+        written = set((earlier.result or {}).get("touched", ()))
         if not written:
             return True
         planned = self._owner[tool.name]

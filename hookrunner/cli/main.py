@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -106,7 +107,7 @@ def _main(args: list[str]) -> None:
         # and cleaned up as for a signal; exit as a process that SIGPIPE
         # ended would, without Python failing again to flush stdout.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(128 + 13)
+        sys.exit(128 + signal.SIGPIPE)
     finally:
         if collecting:
             gc.enable()

@@ -108,7 +108,7 @@ class ParallelExecutor:
     def _give_slot(self, slot: int) -> None:
         heapq.heappush(self._free, slot)
         for run in self._runs:
-            if run.ready:
+            if run.ready or run.queued_early:
                 run.wake_up()
 
     # -- running ------------------------------------------------------------
