@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from hookrunner.cli.headstart import HeadStart
 from hookrunner.cli.options import RunOptions
 from hookrunner.cli.output import check_paths, conclude, output_of, printer_for
 from hookrunner.cli.scope import (
@@ -29,6 +30,7 @@ from hookrunner.cli.scope import (
     under_pre_commit,
     without_running,
 )
+from hookrunner.engine.child import GRACE_PERIOD
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
@@ -265,21 +267,29 @@ def _run_tasks(
         for result in results:
             printer.task_finished(result)
         return _Ran(results, exit_code_of(results), printer, jobs, durations, store)
-    from hookrunner.cli.invoke import Runner
-
-    _collect_again()
-    runner = Runner(
-        plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
-    )
-    fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-    _schedule(runner, repo, config, options)
+    # The first command lines start now; the engine takes them over once
+    # asyncio is imported and its loop runs.
+    head = HeadStart()
     try:
-        results = _execute(runner, jobs, fail_fast)
-    except (KeyboardInterrupt, SystemExit) as exc:
-        printer.interrupt()  # no live line drawn again over what follows
-        from hookrunner.engine.signals import exit_code
+        head.start(plan, jobs, repo.root, env, cache)
+        from hookrunner.cli.invoke import Runner
 
-        return _Ran(runner.results, exit_code(exc), printer, jobs, durations, store)
+        _collect_again()
+        runner = Runner(
+            plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
+        )
+        runner.head = head
+        fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
+        _schedule(runner, repo, config, options)
+        try:
+            results = _execute(runner, jobs, fail_fast)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            printer.interrupt()  # no live line drawn again over what follows
+            from hookrunner.engine.signals import exit_code
+
+            return _Ran(runner.results, exit_code(exc), printer, jobs, durations, store)
+    finally:
+        head.stop(GRACE_PERIOD)
     restaged: frozenset[str] = frozenset()
     if fileset.staged or (under_pre_commit(os.environ) and hook == "pre-commit"):
         restaged = _restage(repo, plan, results)

@@ -15,88 +15,31 @@ and never cached.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from hookrunner.cli.watch import Fingerprint, changed_files, fingerprint, off_loop_if_large
+from hookrunner.cli.headstart import (
+    NO_LOOKUP,
+    CacheUse,
+    HeadStart,
+    Started,
+    cache_use,
+    command,
+    look_up,
+    remember,
+    task_env,
+)
+from hookrunner.cli.watch import changed_files, fingerprint, off_loop_if_large
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
 from hookrunner.engine.tasks import Outcome, ResultStatus
-from hookrunner.model import Slice, TaskConfig, TaskResult
-from hookrunner.plan import PlannedTask, relative, skipped_result, stage_rank
+from hookrunner.model import Slice, TaskResult
+from hookrunner.plan import PlannedTask, skipped_result, stage_rank
 
 if TYPE_CHECKING:
-    from hookrunner.cache.contents import Contents
-    from hookrunner.cache.keys import Keyer
-    from hookrunner.cache.store import Store
-
-
-class CacheUse(NamedTuple):
-    """How one invocation consults and feeds the result cache."""
-
-    keyer: Keyer
-    store: Store
-    cmd: tuple[str, ...]
-    cwd: str
-    files: tuple[str, ...]
-    """Repo-relative: the files this invocation is given."""
-    whole: tuple[str, ...] = ()
-    """The task's files when it has several command lines (else empty)."""
-
-
-def _cached(output: str, saved: float) -> Result:
-    return {"status": "success", "output": output, "error": None, "exit_code": 0,
-            "cached": True, "saved": saved}  # fmt: skip
-
-
-class _Lookup(NamedTuple):
-    """What the cache holds for one invocation."""
-
-    hit: Result | None
-    """The whole answer, when every key is a hit."""
-    missing: dict[str, tuple[str, ...]]
-    """Each key that missed, with the files it vouches for."""
-
-
-def _look_up(cache: CacheUse) -> _Lookup:
-    # Keys are computed now, not when planning: a formatter that ran before
-    # this task may have changed what it reads.
-    keys = cache.keyer.keys(cache.files)
-    entries = {key: cache.store.get(key) for key in keys}
-    missing = {key: keys[key] for key, entry in entries.items() if entry is None}
-    if missing:
-        return _Lookup(_whole_hit(cache, missing), missing)
-    hits = [entry for entry in entries.values() if entry is not None]
-    return _Lookup(_cached("".join(e.output for e in hits), sum(e.duration for e in hits)), {})
-
-
-def _whole_hit(cache: CacheUse, missing: dict[str, tuple[str, ...]]) -> Result | None:
-    """One of several command lines of a task keyed by the tree: a pass of
-    the whole task on the same tree vouches for its files too (an earlier run
-    may not have split the task alike, see hookrunner/wavefront.py). The
-    part's own key is then learned."""
-    if not cache.whole or cache.keyer.task.cache == "per-file":
-        return None
-    entries = [cache.store.get(key) for key in cache.keyer.keys(cache.whole)]
-    if not entries or None in entries:
-        return None
-    found = [e for e in entries if e is not None]
-    first = cache.files[:1] == cache.whole[:1]
-    # The task's output once, with its first command line.
-    output = "".join(e.output for e in found) if first else ""
-    share = len(cache.files) / len(cache.whole)
-    saved = sum(e.duration for e in found) * share
-    return {**_cached(output, saved), "learned": missing, "took": saved}
-
-
-def _remember(cache: CacheUse, missing: Mapping[str, object], duration: float, output: str) -> None:
-    from hookrunner.cache.store import Entry
-
-    # Per-file entries vouch for one file each and keep no output.
-    kept = "" if cache.keyer.task.cache == "per-file" else output
-    for key in missing:
-        cache.store.put(key, Entry(duration / len(missing), kept))
+    from hookrunner.cli.headstart import Cache
 
 
 async def _invoke(
@@ -108,15 +51,22 @@ async def _invoke(
     watch: Sequence[str],
     cache: CacheUse | None = None,
     formatter: bool = True,
+    claim: Callable[[], Started | None] = lambda: None,
 ) -> Result:
-    lookup = _Lookup(None, {}) if cache is None else _look_up(cache)
-    if lookup.hit is not None:
-        return lookup.hit
-    if cache is not None and cache.keyer.task.cache == "per-file":
-        todo = [name for names in lookup.missing.values() for name in names]
-        argv = [*cache.cmd, *relative(todo, cache.cwd)]
-    before: Fingerprint = await off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
-    proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
+    # Already running when the run started (hookrunner/cli/headstart.py)?
+    started = claim()
+    if started is not None:
+        lookup, before = started.lookup, started.before
+        proc = await run_process(
+            started.argv, timeout=timeout, popen=started.popen, started=started.at
+        )
+    else:
+        lookup = NO_LOOKUP if cache is None else look_up(cache)
+        if lookup.hit is not None:
+            return lookup.hit
+        argv = command(argv, cache, lookup)
+        before = await off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
+        proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
     modified, touched = await off_loop_if_large(changed_files, len(watch), root, before)
     status = proc.status
     if modified and not proc.timed_out:
@@ -134,11 +84,8 @@ async def _invoke(
         # early start's work may be dropped.
         "learned": lookup.missing if cache is not None and proc.ok and not modified else None,
         "took": proc.duration,
+        **({"began": started.at} if started is not None else {}),
     }
-
-
-def task_env(base: Mapping[str, str], planned: PlannedTask) -> dict[str, str]:
-    return {**base, **dict(planned.task.env)}
 
 
 class Runner:
@@ -152,9 +99,10 @@ class Runner:
         durations: Mapping[str, float],
         on_start: Callable[[str], None] = lambda name: None,
         on_result: Callable[[TaskResult], None] = lambda result: None,
-        cache: tuple[Store, Contents, Mapping[str, Keyer]] | None = None,
+        cache: Cache | None = None,
         optimistic: bool = True,
         writers: frozenset[str] = frozenset(),
+        head: HeadStart | None = None,
     ) -> None:
         self.plan = list(plan)
         self.root = root
@@ -166,6 +114,8 @@ class Runner:
         self.optimistic = optimistic
         self.writers = writers
         """Non-format tasks seen writing files: never started early."""
+        self.head = head
+        """Command lines started before the engine, taken by their invocations."""
         self.on_done: Callable[[], None] = lambda: None
         """Called once the tasks are over, however the run ended."""
         self.results: list[TaskResult] = []
@@ -206,9 +156,11 @@ class Runner:
                     "timeout": task.timeout,
                     "root": self.root,
                     "watch": inv.files,
-                    "cache": self._cache_use(task, inv.files, planned),
+                    "cache": cache_use(self.cache, task, inv.files, planned),
                     "formatter": task.stage == "format",
                 }
+                if self.head is not None:
+                    kwargs["claim"] = functools.partial(self.head.take, inv.name)
                 tools.append(
                     ToolTask(
                         name=inv.name,
@@ -227,15 +179,6 @@ class Runner:
                     previous = [inv.name]
             self._done[task.name] = []
         return tools
-
-    def _cache_use(
-        self, task: TaskConfig, files: tuple[str, ...], planned: PlannedTask
-    ) -> CacheUse | None:
-        if self.cache is None or task.name not in self.cache[2]:
-            return None
-        store, _, keyers = self.cache
-        whole = planned.files if len(planned.invocations) > 1 else ()
-        return CacheUse(keyers[task.name], store, task.cmd, task.cwd, files, whole)
 
     def emit_skipped(self) -> None:
         for planned in self.plan:
@@ -278,7 +221,7 @@ class Runner:
             self.cache[1].mark_dirty(changed)
         if result.get("learned"):
             cache = tool.kwargs["cache"]
-            _remember(cache, result["learned"], result["took"], result["output"])
+            remember(cache, result["learned"], result["took"], result["output"])
         if len(done) == len(planned.invocations):
             self._emit(self._combine(planned, done))
 
@@ -315,6 +258,8 @@ class Runner:
         executor = ParallelExecutor(
             jobs, on_start=self.started, on_finish=self.finished, confirm=self.confirm
         )
+        if self.head is not None:
+            executor.origin = self.head.origin
         try:
             await executor.execute_with_dependencies(tools, fail_fast=fail_fast)
         finally:

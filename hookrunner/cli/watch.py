@@ -3,7 +3,6 @@ content digest) before a command line runs, compared after it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,4 +62,6 @@ def changed_files(root: Path, before: Fingerprint) -> tuple[list[str], list[str]
 async def off_loop_if_large(func: Callable[..., Any], size: int, *args: Any) -> Any:
     if size <= _OFF_LOOP:
         return func(*args)
+    import asyncio  # imported by then; this module is used before the event loop exists
+
     return await asyncio.get_running_loop().run_in_executor(None, func, *args)

@@ -71,6 +71,9 @@ class ParallelExecutor:
         self.on_start = on_start
         self.on_finish = on_finish
         self.confirm = confirm
+        self.origin: float | None = None
+        """A ``time.perf_counter()`` value the next run's clock starts from, when
+        some of its work began before the run did (a result's ``began``)."""
         self._tasks: list[ToolTask] = []
         self._wall_time = 0.0
         self._group_started = 0.0
@@ -137,6 +140,8 @@ class ParallelExecutor:
                 TaskStatus.PENDING, None, None, None, None)  # fmt: skip
             task.discarded = []
         started = time.perf_counter()
+        if self.origin is not None and not self._runs:
+            started, self.origin = min(started, self.origin), None
         if not self._runs:
             self._tasks, self._group_started = [], started
         self._tasks.extend(tasks)

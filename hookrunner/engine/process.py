@@ -25,8 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-GRACE_PERIOD = 1.0
-"""Seconds between SIGTERM and SIGKILL when stopping a task."""
+from hookrunner.engine.child import GRACE_PERIOD, exited, signal_group, start_child
 
 HEAD_LIMIT = 256 * 1024
 TAIL_LIMIT = 256 * 1024
@@ -149,26 +148,17 @@ class _Child:
             self.exited.set_result(None)
 
     def _poll(self) -> None:
-        # WNOWAIT leaves the child unreaped, as a pidfd does, so finish() can
-        # still kill what it left in its group (poll() would reap it and
-        # free its pid, and with it the right to signal the group).
-        try:
-            running = (
-                os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
-            )
-        except ChildProcessError:
-            # Reaped by someone else (a SIGCHLD handler of the host program).
-            running = False
-        if running:
-            self._poller = self.loop.call_later(_POLL_INTERVAL, self._poll)
-        else:
+        # exited() leaves the child unreaped, as a pidfd does, so finish() can
+        # still kill what it left in its group (poll() would reap it and free
+        # its pid, and with it the right to signal the group). A child reaped
+        # by someone else (a SIGCHLD handler of the host program) has exited.
+        if exited(self.popen):
             self.exited.set_result(None)
+        else:
+            self._poller = self.loop.call_later(_POLL_INTERVAL, self._poll)
 
     def signal_group(self, signum: int) -> None:
-        # Only while the leader is unreaped is its pid sure to name our group.
-        if self.popen.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.popen.pid, signum)
+        signal_group(self.popen, signum)
 
     async def stop(self, grace: float) -> None:
         """SIGTERM the group, wait ``grace`` seconds for the child, then SIGKILL."""
@@ -200,21 +190,6 @@ class _Child:
         self.popen.stdout.close()
 
 
-def _start(
-    argv: Sequence[str], cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        close_fds=True,
-    )
-
-
 async def run_process(
     argv: Sequence[str],
     *,
@@ -222,38 +197,33 @@ async def run_process(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     grace: float = GRACE_PERIOD,
+    popen: subprocess.Popen[bytes] | None = None,
+    started: float | None = None,
 ) -> ProcessResult:
     """Run ``argv`` to completion, a timeout, or cancellation.
 
     Cancellation stops the group (SIGTERM, grace, SIGKILL), reaps the child,
     then re-raises. A missing executable is a result, not an exception.
+    ``popen``: the child is already running, started from ``argv`` by
+    :func:`hookrunner.engine.child.start_child` at ``started`` (a
+    ``time.perf_counter()`` value); its time and its timeout count from then.
     """
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number or None, got {timeout!r}")
     argv = tuple(argv)
-    started = time.perf_counter()
-    try:
-        popen = _start(argv, cwd, env)
-    except FileNotFoundError as exc:
-        missing = cwd if cwd is not None and not os.path.isdir(cwd) else None
-        error = (
-            f"working directory not found: {missing}"
-            if missing is not None
-            else f"command not found: {argv[0]}"
-        )
-        return ProcessResult(argv, None, error, 0.0, error=error or str(exc))
-    except PermissionError:
-        error = f"permission denied: {argv[0]}"
-        return ProcessResult(argv, None, error, 0.0, error=error)
-    except OSError as exc:
-        error = f"cannot run {argv[0]}: {exc.strerror or exc}"
-        return ProcessResult(argv, None, error, 0.0, error=error)
+    if popen is None or started is None:
+        started = time.perf_counter()
+        try:
+            popen = start_child(argv, cwd, env)
+        except OSError as exc:
+            return _not_started(argv, cwd, exc)
     capture = BoundedOutput()
     child = _Child(popen, capture)
     timed_out = False
     try:
         try:
-            await asyncio.wait_for(asyncio.shield(child.exited), timeout)
+            left = None if timeout is None else timeout - (time.perf_counter() - started)
+            await asyncio.wait_for(asyncio.shield(child.exited), left)
         except asyncio.TimeoutError:
             timed_out = True
             await child.stop(grace)
@@ -272,6 +242,24 @@ async def run_process(
     elif code != 0:
         error = f"exit code {code}"
     return ProcessResult(argv, code, capture.text(), duration, timed_out, capture.dropped, error)
+
+
+def _not_started(
+    argv: tuple[str, ...], cwd: str | os.PathLike[str] | None, exc: OSError
+) -> ProcessResult:
+    """The result of a command that could not be started."""
+    if isinstance(exc, FileNotFoundError):
+        missing = cwd if cwd is not None and not os.path.isdir(cwd) else None
+        error = (
+            f"working directory not found: {missing}"
+            if missing is not None
+            else f"command not found: {argv[0]}"
+        )
+    elif isinstance(exc, PermissionError):
+        error = f"permission denied: {argv[0]}"
+    else:
+        error = f"cannot run {argv[0]}: {exc.strerror or exc}"
+    return ProcessResult(argv, None, error, 0.0, error=error)
 
 
 async def _uncancellable(coro: object) -> None:

@@ -247,6 +247,11 @@ class Run:
             else:
                 value = await call(func, task.kwargs, task.pool)
             outcome = outcome_of(value)
+            # Work that began before the call (a child started ahead of the
+            # engine) counts from then, within the run.
+            began = outcome.extra.get("began")
+            if isinstance(began, float):
+                begin = max(min(begin, began), self.started)
             if self.expired and task.name in self.expired:
                 outcome = self._timed_out(task)
         except asyncio.CancelledError:

@@ -1,0 +1,272 @@
+"""A run's first command lines start before the event loop exists (cli/headstart.py).
+
+The run is held at the moment it imports asyncio by a stand-in ``asyncio``
+package first on PYTHONPATH: it notes that the import began, waits for the
+test to open a gate, then loads the real asyncio. While it waits, every
+command line the run started ahead of the engine is running, and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from hookrunner.cli.headstart import _signals_noted
+from hookrunner.engine.child import start_child, stop_child
+from hookrunner.engine.process import run_process
+from tests.conftest import git, pid_alive, write_config
+from tests.reliability import kill_marked, marked_processes, new_mark, start, survivors, wait_until
+
+STAND_IN = """
+import importlib.machinery, importlib.util, os, sys, time
+
+open(os.environ["HEADSTART_IMPORTING"], "w").close()
+while not os.path.exists(os.environ["HEADSTART_GATE"]):
+    time.sleep(0.005)
+here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+path = [p for p in sys.path if os.path.abspath(p or ".") != here]
+spec = importlib.machinery.PathFinder.find_spec("asyncio", path)
+module = importlib.util.module_from_spec(spec)
+sys.modules["asyncio"] = module
+spec.loader.exec_module(module)
+"""
+
+
+class Held:
+    """A ``hookrunner run`` held where it imports asyncio."""
+
+    def __init__(self, repo: Path, tmp_path: Path, *args: str) -> None:
+        here = Path(tempfile.mkdtemp(dir=tmp_path))
+        shadow = here / "shadow"
+        (shadow / "asyncio").mkdir(parents=True)
+        (shadow / "asyncio" / "__init__.py").write_text(STAND_IN)
+        self.importing = here / "importing"
+        self.gate = here / "gate"
+        self.mark = new_mark()
+        env = {
+            "PYTHONPATH": str(shadow),
+            "HEADSTART_IMPORTING": str(self.importing),
+            "HEADSTART_GATE": str(self.gate),
+        }
+        self.proc = start(repo, "run", *args, mark=self.mark, env=env)
+        wait_until(self.importing.exists, "the run to import asyncio")
+
+    def commands(self, children: bool = True) -> list[str]:
+        """The command lines running now: hookrunner's children (or all it started)."""
+        found = []
+        for pid in marked_processes(self.mark):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if pid != self.proc.pid and (parent == self.proc.pid or not children):
+                found.append(" ".join(a.decode() for a in argv if a))
+        return sorted(found)
+
+    def finish(self) -> tuple[int, str]:
+        self.gate.touch()
+        out, err = self.proc.communicate(timeout=120)
+        return self.proc.returncode, (out + err).decode()
+
+
+def test_the_first_command_lines_run_while_asyncio_is_imported(repo: Path, tmp_path: Path) -> None:
+    # A formatter, two lint tasks and a test: only the formatter waits for
+    # nothing; the rest wait for its stage (or may start early, which is the
+    # engine's choice, so they are left to it).
+    write_config(
+        repo,
+        """
+[tasks.fmt]
+stage = "format"
+cmd = ["sleep", "0.51"]
+pass_filenames = false
+always_run = true
+[tasks.lint]
+cmd = ["sleep", "0.52"]
+pass_filenames = false
+always_run = true
+[tasks.test]
+stage = "test"
+cmd = ["sleep", "0.53"]
+pass_filenames = false
+always_run = true
+""",
+    )
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--json", str(tmp_path / "r.json"))
+    assert held.commands() == ["sleep 0.51"]
+    code, out = held.finish()
+    assert code == 0, out
+    report = {t["name"]: t for t in json.loads((tmp_path / "r.json").read_text())["tasks"]}
+    assert {t["status"] for t in report.values()} == {"passed"}
+    # The formatter's time counts from its start, ahead of the engine: it began
+    # first, and it held the run's import for a while.
+    fmt = report["fmt"]
+    assert fmt["start"] == 0.0
+    assert fmt["duration"] >= 0.51
+    assert survivors(held.mark) == []
+
+
+def test_only_lines_that_wait_for_nothing_and_fit_in_the_slots(repo: Path, tmp_path: Path) -> None:
+    write_config(
+        repo,
+        """
+jobs = 3
+[tasks.a]
+cmd = ["sleep", "0.31"]
+pass_filenames = false
+always_run = true
+[tasks.b]
+cmd = ["sleep", "0.32"]
+pass_filenames = false
+always_run = true
+[tasks.after-a]
+cmd = ["sleep", "0.33"]
+pass_filenames = false
+always_run = true
+depends_on = ["a"]
+[tasks.skipped]
+cmd = ["sleep", "0.34"]
+pass_filenames = false
+always_run = true
+""",
+    )
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--skip", "skipped")
+    assert held.commands() == ["sleep 0.31", "sleep 0.32"]
+    code, out = held.finish()
+    assert code == 0, out
+    assert "after-a" in out
+
+    # Four that wait for nothing on three slots: the engine picks which go first.
+    write_config(
+        repo,
+        "jobs = 3\n"
+        + "".join(
+            f'[tasks.t{i}]\ncmd = ["sleep", "0.4{i}"]\npass_filenames = false\nalways_run = true\n'
+            for i in range(4)
+        ),
+    )
+    held = Held(repo, tmp_path, "-a", "--no-cache")
+    assert held.commands() == []
+    code, out = held.finish()
+    assert code == 0, out
+
+
+def test_a_cached_line_is_answered_not_started(repo: Path, tmp_path: Path) -> None:
+    write_config(
+        repo,
+        """
+[tasks.check]
+cmd = ["sh", "-c", "sleep 0.21", "check"]
+files = ["*.py"]
+[tasks.other]
+cmd = ["sleep", "0.22"]
+always_run = true
+pass_filenames = false
+cache = false
+""",
+    )
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-qm", "a")
+    report = tmp_path / "r.json"
+    held = Held(repo, tmp_path, "-a", "--json", str(report))
+    assert held.commands() == ["sh -c sleep 0.21 check a.py", "sleep 0.22"]
+    code, out = held.finish()
+    assert code == 0, out
+    # The second run asks the cache before starting anything: only the
+    # uncached task starts ahead of the engine.
+    held = Held(repo, tmp_path, "-a", "--json", str(report))
+    assert held.commands() == ["sleep 0.22"]
+    code, out = held.finish()
+    assert code == 0, out
+    cached = {t["name"]: t.get("cached", False) for t in json.loads(report.read_text())["tasks"]}
+    assert cached == {"check": True, "other": False}
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_before_the_engine_stops_the_started_lines(
+    repo: Path, tmp_path: Path, signum: int, code: int
+) -> None:
+    # The task leaves a grandchild in its group: it is stopped too.
+    write_config(
+        repo,
+        """
+[tasks.slow]
+cmd = ["sh", "-c", "sleep 60 & sleep 61; wait"]
+pass_filenames = false
+always_run = true
+""",
+    )
+    held = Held(repo, tmp_path, "-a", "--no-cache")
+    try:
+        wait_until(lambda: "sleep 60" in held.commands(children=False), "the grandchild")
+        held.proc.send_signal(signum)
+        held.proc.communicate(timeout=60)
+        assert held.proc.returncode == code
+        assert survivors(held.mark) == []
+    finally:
+        kill_marked(held.mark)
+
+
+def test_a_started_child_is_supervised_from_its_start(tmp_path: Path) -> None:
+    argv = ["sh", "-c", "echo out; sleep 0.6"]
+    at = time.perf_counter()
+    popen = start_child(argv, tmp_path, None)
+    time.sleep(0.3)
+    # A timeout of 0.5 s counted from the start ends it; counted from now it
+    # would not (the child ends 0.6 s after its start).
+    result = asyncio.run(run_process(argv, timeout=0.5, popen=popen, started=at))
+    assert result.timed_out
+    assert result.duration >= 0.5
+    assert result.output == "out\n"
+    assert not pid_alive(popen.pid)
+
+    popen = start_child(["sh", "-c", "echo fine"], tmp_path, None)
+    result = asyncio.run(run_process(["x"], popen=popen, started=time.perf_counter()))
+    assert (result.exit_code, result.output) == (0, "fine\n")
+
+
+def test_stop_child_stops_the_group_and_reaps(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    # The child ignores SIGTERM: SIGKILL after the grace period ends it.
+    script = f"trap '' TERM; sleep 60 & echo $! > {pids}; echo $$ >> {pids}; wait"
+    popen = start_child(["sh", "-c", script], tmp_path, None)
+    wait_until(lambda: pids.exists() and len(pids.read_text().split()) == 2, "the pids")
+    stop_child(popen, 0.1)
+    assert popen.returncode is not None
+    assert popen.stdout is not None
+    assert popen.stdout.closed
+    for pid in map(int, pids.read_text().split()):
+        wait_until(lambda pid=pid: not pid_alive(pid), f"{pid} to go")  # type: ignore[misc]
+
+
+def test_signals_in_the_start_loop_are_raised_after_it() -> None:
+    steps = []
+
+    def start_loop() -> None:
+        with _signals_noted():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("went on")
+
+    with pytest.raises(KeyboardInterrupt):
+        start_loop()
+    assert steps == ["went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_no_asyncio_before_the_head_start() -> None:
+    code = (
+        "import sys, hookrunner.cli.full, hookrunner.cli.headstart; print('asyncio' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
