@@ -20,9 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from hookrunner.cli.headstart import _signals_noted
+from hookrunner.cli.headstart import HeadStart, _signals_noted
+from hookrunner.cli.invoke import Runner
 from hookrunner.engine.child import start_child, stop_child
 from hookrunner.engine.process import run_process
+from hookrunner.model import TaskConfig
+from hookrunner.plan import Invocation, PlannedTask
 from tests.conftest import git, pid_alive, write_config
 from tests.reliability import kill_marked, marked_processes, new_mark, start, survivors, wait_until
 
@@ -80,9 +83,7 @@ class Held:
 
 
 def test_the_first_command_lines_run_while_asyncio_is_imported(repo: Path, tmp_path: Path) -> None:
-    # A formatter, two lint tasks and a test: only the formatter waits for
-    # nothing; the rest wait for its stage (or may start early, which is the
-    # engine's choice, so they are left to it).
+    # A formatter, a lint task and a test.
     write_config(
         repo,
         """
@@ -102,18 +103,58 @@ pass_filenames = false
 always_run = true
 """,
     )
-    held = Held(repo, tmp_path, "-a", "--no-cache", "--json", str(tmp_path / "r.json"))
+    # With strict stage barriers only the formatter waits for nothing.
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--no-optimistic")
     assert held.commands() == ["sleep 0.51"]
+    code, out = held.finish()
+    assert code == 0, out
+    # Optimistic (the default): the lint and test tasks start early beside
+    # it, when every one of them has a slot.
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--json", str(tmp_path / "r.json"))
+    assert held.commands() == ["sleep 0.51", "sleep 0.52", "sleep 0.53"]
     code, out = held.finish()
     assert code == 0, out
     report = {t["name"]: t for t in json.loads((tmp_path / "r.json").read_text())["tasks"]}
     assert {t["status"] for t in report.values()} == {"passed"}
-    # The formatter's time counts from its start, ahead of the engine: it began
-    # first, and it held the run's import for a while.
-    fmt = report["fmt"]
-    assert fmt["start"] == 0.0
-    assert fmt["duration"] >= 0.51
+    # Each task's time counts from its start, ahead of the engine.
+    assert report["fmt"]["start"] == 0.0
+    for name, seconds in (("fmt", 0.51), ("lint", 0.52), ("test", 0.53)):
+        assert report[name]["duration"] >= seconds
     assert survivors(held.mark) == []
+
+
+def test_an_early_line_a_formatter_invalidates_is_dropped_and_run_again(
+    repo: Path, tmp_path: Path
+) -> None:
+    # The lint task reads a.py at once and fails on BAD a moment later; the
+    # formatter turns BAD into GOOD after a moment: the lint task's first look
+    # saw BAD, and must not count.
+    write_config(
+        repo,
+        """
+[tasks.fix]
+stage = "format"
+cmd = ["sh", "-c", "sleep 0.2; sed -i s/BAD/GOOD/ \\"$@\\"", "fix"]
+files = ["*.py"]
+[tasks.check]
+cmd = ["sh", "-c", "seen=$(cat \\"$@\\"); sleep 0.3; case $seen in *BAD*) exit 1;; esac", "check"]
+files = ["*.py"]
+""",
+    )
+    (repo / "a.py").write_text("BAD\n")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-qm", "a")
+    report = tmp_path / "r.json"
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--json", str(report))
+    assert len(held.commands()) == 2
+    code, out = held.finish()
+    assert code == 1, out  # the formatter changed a file
+    assert (repo / "a.py").read_text() == "GOOD\n"
+    tasks = {t["name"]: t for t in json.loads(report.read_text())["tasks"]}
+    assert tasks["fix"]["status"] == "modified"
+    assert tasks["check"]["status"] == "passed"
+    (dropped,) = tasks["check"]["discarded"]
+    assert "fix" in dropped["reason"], dropped
 
 
 def test_only_lines_that_wait_for_nothing_and_fit_in_the_slots(repo: Path, tmp_path: Path) -> None:
@@ -270,3 +311,42 @@ def test_no_asyncio_before_the_head_start() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _planned(name: str, stage: str, argv: tuple[str, ...], barrier: tuple[str, ...]) -> PlannedTask:
+    task = TaskConfig(name, argv[:1], stage=stage)
+    line = Invocation(name, argv, ("a.py",))
+    return PlannedTask(task, ("a.py",), "", (line,), after=barrier, barrier=barrier)
+
+
+@pytest.mark.parametrize(("touched", "counts"), [(["a.py"], False), (["b.py"], True)])
+def test_the_engine_reaching_a_line_after_its_formatter_ended_checks_what_it_wrote(
+    tmp_path: Path, touched: list[str], counts: bool
+) -> None:
+    (tmp_path / "a.py").write_text("x\n")
+    fix = _planned("fix", "format", ("true",), ())
+    check = _planned("check", "lint", ("sleep", "30"), ("fix",))
+    head = HeadStart()
+    head.start([fix, check], 2, tmp_path, dict(os.environ), None, frozenset())
+    try:
+        runner = Runner([fix, check], tmp_path, {}, {}, head=head)
+        tools = {tool.name: tool for tool in runner.tool_tasks()}
+        # The formatter ended, and wrote ``touched``, before the engine took the
+        # lint task's child.
+        tools["fix"].result = {"touched": touched}
+        runner.finished(tools["fix"])
+        popen = head._running["check"].popen
+        started = runner._claim("check")
+        if counts:
+            assert started is not None
+            assert started.argv == ("sleep", "30")
+            assert pid_alive(started.popen.pid)
+        else:
+            assert started is None
+            assert popen.returncode is not None  # stopped and reaped
+            assert runner._dropped["check"][0].reason == "started before fix changed files it reads"
+        assert head.take("check") is None
+    finally:
+        head.stop(0.0)
+        if counts and started is not None:
+            stop_child(started.popen, 0.0)

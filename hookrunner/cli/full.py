@@ -269,9 +269,10 @@ def _run_tasks(
         return _Ran(results, exit_code_of(results), printer, jobs, durations, store)
     # The first command lines start now; the engine takes them over once
     # asyncio is imported and its loop runs.
+    writers = _writers(repo, config, options)
     head = HeadStart()
     try:
-        head.start(plan, jobs, repo.root, env, cache)
+        head.start(plan, jobs, repo.root, env, cache, writers)
         from hookrunner.cli.invoke import Runner
 
         _collect_again()
@@ -280,7 +281,7 @@ def _run_tasks(
         )
         runner.head = head
         fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
-        _schedule(runner, repo, config, options)
+        _schedule(runner, repo, writers)
         try:
             results = _execute(runner, jobs, fail_fast)
         except (KeyboardInterrupt, SystemExit) as exc:
@@ -331,14 +332,24 @@ def _optimistic(config: Config, options: RunOptions) -> bool:
     return config.optimistic if options.optimistic is None else options.optimistic
 
 
-def _schedule(runner: Runner, repo: git.Repo, config: Config, options: RunOptions) -> None:
-    """Whether tasks may start early, and which never do (seen writing files)."""
-    runner.optimistic = _optimistic(config, options)
-    if runner.optimistic:
-        from hookrunner.cache.writers import load_writers, save_writers
+def _writers(repo: git.Repo, config: Config, options: RunOptions) -> frozenset[str] | None:
+    """The tasks seen writing files, which never start early; None when no task
+    starts early (``--no-optimistic``, ``optimistic = false``)."""
+    if not _optimistic(config, options):
+        return None
+    from hookrunner.cache.writers import load_writers
 
-        runner.writers = load_writers(repo.common_dir)
-        runner.on_done = lambda: save_writers(repo.common_dir, runner.writers, runner.results)
+    return load_writers(repo.common_dir)
+
+
+def _schedule(runner: Runner, repo: git.Repo, writers: frozenset[str] | None) -> None:
+    """Whether tasks may start early, and which never do (seen writing files)."""
+    runner.optimistic = writers is not None
+    if writers is not None:
+        from hookrunner.cache.writers import save_writers
+
+        runner.writers = writers
+        runner.on_done = lambda: save_writers(repo.common_dir, writers, runner.results)
 
 
 def _execute(runner: Runner, jobs: int, fail_fast: bool) -> list[TaskResult]:

@@ -153,18 +153,32 @@ class Started(NamedTuple):
     lookup: Lookup
 
 
-def first_lines(plan: Sequence[PlannedTask], jobs: int) -> list[tuple[PlannedTask, Invocation]]:
-    """The command lines that wait for nothing, if they all fit in ``jobs`` slots
-    (else none: which of them start first is the engine's choice)."""
-    found = []
+def first_lines(
+    plan: Sequence[PlannedTask], jobs: int, early: frozenset[str] | None = None
+) -> list[tuple[PlannedTask, Invocation]]:
+    """The command lines that wait for nothing, and with ``early`` (an optimistic
+    run's tasks seen writing files, which never start early) those that wait
+    only for earlier stages, if they all fit in ``jobs`` slots: the engine
+    starts them all at once. Else only the first kind, if they fit (which of
+    them start first is otherwise the engine's choice), else none."""
+    first: list[tuple[PlannedTask, Invocation]] = []
+    then: list[tuple[PlannedTask, Invocation]] = []
     for planned in plan:
-        if planned.skip or planned.after or planned.barrier or planned.depends_on:
+        if planned.skip or planned.depends_on:
             continue
+        # Waiting only for earlier stages: an optimistic run starts it early.
+        starts_early = early is not None and planned.after == planned.barrier
+        if planned.after and not (starts_early and planned.name not in (early or ())):
+            continue
+        found = then if planned.after else first
         for index, inv in enumerate(planned.invocations):
             # A serial task's command lines run one after another.
             if not inv.after and not (planned.serial and index):
                 found.append((planned, inv))
-    return found if len(found) <= jobs else []
+    for lines in (first + then, first):
+        if len(lines) <= jobs:
+            return lines
+    return []
 
 
 class HeadStart:
@@ -182,12 +196,13 @@ class HeadStart:
         root: Path,
         env: Mapping[str, str],
         cache: Cache | None,
+        early: frozenset[str] | None = None,
     ) -> None:
         """Start the plan's first command lines (see :func:`first_lines`); one the
         cache answers, or that cannot start, is left to the engine."""
         if threading.current_thread() is not threading.main_thread():
             return
-        lines = first_lines(plan, jobs)
+        lines = first_lines(plan, jobs, early)
         with _signals_noted():
             for planned, inv in lines:
                 task = planned.task

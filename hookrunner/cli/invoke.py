@@ -16,6 +16,7 @@ and never cached.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from hookrunner.cli.headstart import (
     task_env,
 )
 from hookrunner.cli.watch import changed_files, fingerprint, off_loop_if_large
+from hookrunner.engine.child import stop_child
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
 from hookrunner.engine.tasks import Outcome, ResultStatus
@@ -122,6 +124,9 @@ class Runner:
         self._owner: dict[str, PlannedTask] = {}
         self._done: dict[str, list[ToolTask]] = {}
         self._started: set[str] = set()
+        self._tools: dict[str, ToolTask] = {}
+        self._slots: dict[str, int] = {}
+        self._dropped: dict[str, list[Slice]] = {}
 
     def tool_tasks(self) -> list[ToolTask]:
         by_name = {p.name: p for p in self.plan}
@@ -160,9 +165,9 @@ class Runner:
                     "formatter": task.stage == "format",
                 }
                 if self.head is not None:
-                    kwargs["claim"] = functools.partial(self.head.take, inv.name)
+                    kwargs["claim"] = functools.partial(self._claim, inv.name)
                 tools.append(
-                    ToolTask(
+                    tool := ToolTask(
                         name=inv.name,
                         func=_invoke,
                         kwargs=kwargs,
@@ -175,6 +180,7 @@ class Runner:
                         expected_duration=expected / count if expected else None,
                     )
                 )
+                self._tools[inv.name] = tool
                 if planned.serial:
                     previous = [inv.name]
             self._done[task.name] = []
@@ -190,10 +196,39 @@ class Runner:
         self.on_result(result)
 
     def started(self, tool: ToolTask, slot: int) -> None:
+        self._slots[tool.name] = slot
         planned = self._owner[tool.name]
         if planned.name not in self._started:
             self._started.add(planned.name)
             self.on_start(planned.name)
+
+    def _claim(self, name: str) -> Started | None:
+        """Command line ``name``'s child started before the engine, if it still
+        counts: a formatter it waits for that ended before the engine got here
+        wrote none of what it reads (see :meth:`confirm`; the engine confirms
+        it against those still running when they end). Else it is stopped, shown
+        as dropped, and the command line starts again."""
+        assert self.head is not None
+        started = self.head.take(name)
+        if started is None:
+            return None
+        tool = self._tools[name]
+        planned = self._owner[name]
+        for earlier in (t for task in planned.barrier for t in self._done.get(task, ())):
+            if not self.confirm(tool, earlier):
+                stop_child(started.popen, 0.0)
+                origin = self.head.origin or started.at
+                self._dropped.setdefault(planned.name, []).append(
+                    Slice(
+                        self._slots.get(name, 0),
+                        started.at - origin,
+                        time.perf_counter() - origin,
+                        name,
+                        f"started before {earlier.name} changed files it reads",
+                    )
+                )
+                return None
+        return started
 
     def confirm(self, tool: ToolTask, earlier: ToolTask) -> bool:
         """Whether ``tool``'s work, started before ``earlier`` ended, still counts:
@@ -249,7 +284,7 @@ class Runner:
             cached=cached,
             saved=sum(float(o.extra.get("saved", 0.0)) for _, o in ran) if cached else 0.0,
             slices=slices,
-            discarded=_discarded(tools),
+            discarded=(*self._dropped.get(planned.name, ()), *_discarded(tools)),
         )
 
     async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
