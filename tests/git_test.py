@@ -251,8 +251,27 @@ def test_unmerged_files_during_a_conflicted_merge(repo: Path) -> None:
     write(repo, "README", "main\n")
     git(repo, "commit", "-q", "-am", "main")
     assert g.call(found, "merge", "side", check=False).returncode == 1
+    assert g.small_index(found) is None  # git is asked
     assert g.unmerged_files(found) == ["README"]
     assert list(g.index_entries(g.index_records(found))) == ["README"]
+
+
+def test_a_small_plain_index_is_read_from_its_file(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(repo, "sub/pyproject.toml", "")
+    git(repo, "add", "sub/pyproject.toml")
+    found = g.find_repo(repo)
+    assert g.small_index(found) == ["README", "sub/pyproject.toml"]
+    # git's own index while it commits (GIT_INDEX_FILE) is the one read.
+    git(repo, "read-tree", "--index-output=.git/other-index", "HEAD")
+    monkeypatch.setenv("GIT_INDEX_FILE", ".git/other-index")
+    assert g.small_index(found) == ["README"]
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    # A large index is listed by git.
+    monkeypatch.setattr(g, "_SMALL_INDEX", 10)
+    assert g.small_index(found) is None
+    assert g.unmerged_files(found) == []
 
 
 def test_stage_adds_exactly_the_named_files(repo: Path) -> None:

@@ -68,10 +68,14 @@ def read_config(
     if records is not None:
         tracked = [name for _mode, _oid, _stage, name in records]
     elif not option:
-        # The pathspec is a glob here (and "*" crosses folders): only the
-        # pyproject.toml files below the root are listed.
-        listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
-        tracked = os.fsdecode(listed).split("\0")[:-1]
+        small = git.small_index(repo)
+        if small is not None:
+            tracked = small
+        else:
+            # The pathspec is a glob here (and "*" crosses folders): only the
+            # pyproject.toml files below the root are listed.
+            listed = git.call(repo, "ls-files", "-z", "--", f"*/{PYPROJECT}", env=_GLOBS).stdout
+            tracked = os.fsdecode(listed).split("\0")[:-1]
     folders = [] if option else project_dirs(tracked)
     files = [path, *(repo.root / folder / PYPROJECT for folder in folders)]
     name = copy_name(repo.root, files)
