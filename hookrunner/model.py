@@ -142,6 +142,7 @@ class TaskResult(NamedTuple):
     saved: float = 0.0  # for cached results: the duration saved
     slices: tuple[Slice, ...] = ()
     discarded: tuple[Slice, ...] = ()  # work started early that did not count
+    cpu: float | None = None  # CPU seconds of its command lines, where known
 
 
 class RunReport(NamedTuple):

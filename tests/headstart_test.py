@@ -63,17 +63,27 @@ class Held:
         self.proc = start(repo, "run", *args, mark=self.mark, env=env)
         wait_until(self.importing.exists, "the run to import asyncio")
 
-    def commands(self, children: bool = True) -> list[str]:
-        """The command lines running now: hookrunner's children (or all it started)."""
+    def children(self, all_started: bool = False) -> list[int]:
+        """The processes running now: hookrunner's children (or all it started)."""
         found = []
         for pid in marked_processes(self.mark):
             try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
                 parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            if pid != self.proc.pid and (parent == self.proc.pid or not children):
-                found.append(" ".join(a.decode() for a in argv if a))
+            if pid != self.proc.pid and (parent == self.proc.pid or all_started):
+                found.append(pid)
+        return found
+
+    def commands(self, children: bool = True) -> list[str]:
+        """The command lines running now: hookrunner's children (or all it started)."""
+        found = []
+        for pid in self.children(all_started=not children):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            found.append(" ".join(a.decode() for a in argv if a))
         return sorted(found)
 
     def finish(self) -> tuple[int, str]:

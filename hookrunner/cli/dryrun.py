@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from pathlib import Path
 
+from hookrunner.cli.priority import cores, relaxed_path, yielding
 from hookrunner.engine.graph import critical_path
 from hookrunner.plan import PlannedTask, expected_order
 
 
-def describe(plan: list[PlannedTask], durations: Mapping[str, float], git_dir: Path | None) -> str:
-    """The dry run's text; ``git_dir`` (the common one) when the run is optimistic."""
-    from hookrunner.cache.writers import load_writers
-
-    writers = load_writers(git_dir) if git_dir is not None else None
-    return describe_plan(plan, durations, writers)
-
-
-def describe_plan(
+def describe(
     plan: list[PlannedTask],
     durations: Mapping[str, float],
     writers: frozenset[str] | None = frozenset(),
+    jobs: int = 1,
+    cpu: Mapping[str, float] | None = None,
 ) -> str:
     """``writers``: the tasks that never start early (seen writing); None when
-    the run keeps strict barriers."""
+    the run keeps strict barriers. ``jobs``: the run's slots; ``cpu``: earlier
+    runs' CPU time per task."""
     lines = []
     order = expected_order(plan, durations)
     position = {name: i for i, name in enumerate(order, 1)}
@@ -42,7 +37,7 @@ def describe_plan(
     if path and total > 0:
         lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
     if writers is not None and any(p.barrier for p in plan if not p.skip):
-        lines += _early_lines(plan, durations)
+        lines += _early_lines(plan, durations, jobs, cpu or {})
     return "\n".join(lines) + "\n"
 
 
@@ -60,7 +55,9 @@ def _about(p: PlannedTask, durations: Mapping[str, float], early: bool) -> str:
     return "; ".join(parts)
 
 
-def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> list[str]:
+def _early_lines(
+    plan: list[PlannedTask], durations: Mapping[str, float], jobs: int, cpu: Mapping[str, float]
+) -> list[str]:
     """How optimistic scheduling changes the schedule (see the README)."""
     lines = [
         "optimistic: a task marked 'may start early' starts before the stages it waits for end,",
@@ -68,12 +65,15 @@ def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> lis
         "written meanwhile",
         "  (else it runs again after them); --no-optimistic keeps strict stage barriers",
     ]
-    edges = {
-        p.name: [*p.depends_on, *(a for a in p.after if a not in p.barrier)]
-        for p in plan
-        if not p.skip
-    }
-    path, total = critical_path(edges, durations)
-    if path and total > 0:
+    path = relaxed_path(plan, durations)
+    if path:
+        total = sum(durations.get(name, 0.0) for name in path)
         lines.append(f"  when the formatters change nothing: {' -> '.join(path)} (~{total:.2f}s)")
+    low = yielding(plan, cpu, jobs, cores())
+    if low:
+        lines.append(
+            f"  more tasks than cores ({cores()}): off the path by earlier CPU time, "
+            + ", ".join(sorted(low))
+            + " start at a lower CPU priority"
+        )
     return lines

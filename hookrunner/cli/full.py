@@ -257,7 +257,7 @@ def _run_tasks(
     jobs = options.jobs or config.jobs
     plan = build_plan(config, classifier, choice, max_length(env), lambda: durations, jobs)
     if options.dry_run:
-        output_of(options).write(_dry_run(plan, durations, repo, config, options))
+        output_of(options).write(_dry_run(plan, durations, repo, config, options, jobs))
         return None
     printer = printer_for(options, len(plan))
     printer.verbose_tasks = frozenset(t.name for t in config.tasks if t.verbose)
@@ -274,16 +274,17 @@ def _run_tasks(
     # The first command lines start now; the engine takes them over once
     # asyncio is imported and its loop runs.
     writers = _writers(repo, config, options)
+    low = _yielding(plan, repo, jobs, writers)
     head = HeadStart()
     try:
-        head.start(plan, jobs, repo.root, env, cache, writers)
+        head.start(plan, jobs, repo.root, env, cache, writers, low)
         from hookrunner.cli.invoke import Runner
 
         _collect_again()
         runner = Runner(
             plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
         )
-        runner.head = head
+        runner.head, runner.low = head, low
         fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
         _schedule(runner, repo, writers)
         try:
@@ -325,11 +326,13 @@ def _dry_run(
     repo: git.Repo,
     config: Config,
     options: RunOptions,
+    jobs: int,
 ) -> str:
+    from hookrunner.cache.history import load_cpu
     from hookrunner.cli.dryrun import describe
 
-    early = _optimistic(config, options)
-    return describe(plan, durations, repo.common_dir if early else None)
+    writers = _writers(repo, config, options)
+    return describe(plan, durations, writers, jobs, load_cpu(repo.common_dir))
 
 
 def _optimistic(config: Config, options: RunOptions) -> bool:
@@ -344,6 +347,19 @@ def _writers(repo: git.Repo, config: Config, options: RunOptions) -> frozenset[s
     from hookrunner.cache.writers import load_writers
 
     return load_writers(repo.common_dir)
+
+
+def _yielding(
+    plan: list[PlannedTask], repo: git.Repo, jobs: int, writers: frozenset[str] | None
+) -> frozenset[str]:
+    """The tasks off the critical path, which yield the CPU in an optimistic run
+    with more tasks than cores (see :mod:`hookrunner.cli.priority`)."""
+    if writers is None:
+        return frozenset()
+    from hookrunner.cache.history import load_cpu
+    from hookrunner.cli.priority import cores, yielding
+
+    return yielding(plan, load_cpu(repo.common_dir), jobs, cores())
 
 
 def _schedule(runner: Runner, repo: git.Repo, writers: frozenset[str] | None) -> None:

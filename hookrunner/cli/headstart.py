@@ -197,9 +197,11 @@ class HeadStart:
         env: Mapping[str, str],
         cache: Cache | None,
         early: frozenset[str] | None = None,
+        low: frozenset[str] = frozenset(),
     ) -> None:
         """Start the plan's first command lines (see :func:`first_lines`); one the
-        cache answers, or that cannot start, is left to the engine."""
+        cache answers, or that cannot start, is left to the engine. ``low``: the
+        tasks started at a lower CPU priority (:mod:`hookrunner.cli.priority`)."""
         if threading.current_thread() is not threading.main_thread():
             return
         lines = first_lines(plan, jobs, early)
@@ -214,7 +216,9 @@ class HeadStart:
                 before = fingerprint(root, inv.files, task.stage == "format")
                 at = time.perf_counter()
                 try:
-                    popen = start_child(argv, root / task.cwd, task_env(env, planned))
+                    popen = start_child(
+                        argv, root / task.cwd, task_env(env, planned), task.name in low
+                    )
                 except OSError:
                     continue  # the engine starts it again and reports why it cannot
                 self._running[inv.name] = Started(popen, at, argv, before, lookup)

@@ -54,6 +54,7 @@ async def _invoke(
     cache: CacheUse | None = None,
     formatter: bool = True,
     claim: Callable[[], Started | None] = lambda: None,
+    low_priority: bool = False,
 ) -> Result:
     # Already running when the run started (hookrunner/cli/headstart.py)?
     started = claim()
@@ -68,7 +69,7 @@ async def _invoke(
             return lookup.hit
         argv = command(argv, cache, lookup)
         before = await off_loop_if_large(fingerprint, len(watch), root, watch, formatter)
-        proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout)
+        proc = await run_process(argv, cwd=cwd, env=env, timeout=timeout, low_priority=low_priority)
     modified, touched = await off_loop_if_large(changed_files, len(watch), root, before)
     status = proc.status
     if modified and not proc.timed_out:
@@ -86,6 +87,7 @@ async def _invoke(
         # early start's work may be dropped.
         "learned": lookup.missing if cache is not None and proc.ok and not modified else None,
         "took": proc.duration,
+        "cpu": proc.cpu,
         **({"began": started.at} if started is not None else {}),
     }
 
@@ -118,6 +120,8 @@ class Runner:
         """Non-format tasks seen writing files: never started early."""
         self.head = head
         """Command lines started before the engine, taken by their invocations."""
+        self.low: frozenset[str] = frozenset()
+        """Tasks started at a lower CPU priority (hookrunner/cli/priority.py)."""
         self.on_done: Callable[[], None] = lambda: None
         """Called once the tasks are over, however the run ended."""
         self.results: list[TaskResult] = []
@@ -163,6 +167,7 @@ class Runner:
                     "watch": inv.files,
                     "cache": cache_use(self.cache, task, inv.files, planned),
                     "formatter": task.stage == "format",
+                    "low_priority": task.name in self.low,
                 }
                 if self.head is not None:
                     kwargs["claim"] = functools.partial(self._claim, inv.name)
@@ -285,6 +290,7 @@ class Runner:
             saved=sum(float(o.extra.get("saved", 0.0)) for _, o in ran) if cached else 0.0,
             slices=slices,
             discarded=(*self._dropped.get(planned.name, ()), *_discarded(tools)),
+            cpu=_cpu([o.extra.get("cpu") for _, o in ran]),
         )
 
     async def execute(self, jobs: int, fail_fast: bool) -> list[TaskResult]:
@@ -309,6 +315,13 @@ def _exit_code(codes: Sequence[object]) -> int | None:
     """The first non-zero exit code of a task's command lines, else the first."""
     found = next((c for c in codes if c), codes[0] if codes else None)
     return found if isinstance(found, int) else None
+
+
+def _cpu(times: Sequence[object]) -> float | None:
+    """The CPU time of a task's command lines, if every one of them says."""
+    if not times or not all(isinstance(t, float) for t in times):
+        return None
+    return sum(t for t in times if isinstance(t, float))
 
 
 def _discarded(tools: Sequence[ToolTask]) -> tuple[Slice, ...]:

@@ -18,13 +18,21 @@ GRACE_PERIOD = 1.0
 """Seconds between SIGTERM and SIGKILL when stopping a task."""
 
 
+LOW_PRIORITY = 10
+"""The nice value of a task started with ``low_priority``."""
+
+
 def start_child(
-    argv: Sequence[str], cwd: str | os.PathLike[str] | None, env: Mapping[str, str] | None
+    argv: Sequence[str],
+    cwd: str | os.PathLike[str] | None,
+    env: Mapping[str, str] | None,
+    low_priority: bool = False,
 ) -> subprocess.Popen[bytes]:
     """``argv`` in a session of its own (its whole group can be signalled, and a
     terminal's Ctrl-C reaches only us), stdin from /dev/null, stdout and stderr
-    on one pipe so their order is kept."""
-    return subprocess.Popen(
+    on one pipe so their order is kept. ``low_priority``: it yields the CPU to
+    the run's other tasks (see :func:`lower_priority`)."""
+    popen = subprocess.Popen(
         list(argv),
         cwd=cwd,
         env=env,
@@ -34,6 +42,29 @@ def start_child(
         start_new_session=True,
         close_fds=True,
     )
+    if low_priority:
+        lower_priority(popen.pid)
+    return popen
+
+
+def lower_priority(pid: int) -> None:
+    """Give the session ``pid`` leads the nice value :data:`LOW_PRIORITY`.
+
+    Where Linux groups the CPU time by session (``sched_autogroup_enabled``),
+    a process's own nice value only weighs it against its own session, so the
+    session's (``/proc/PID/autogroup``) is set; elsewhere the process's own.
+    Raising a nice value needs no privilege; failing to is not an error."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled", "rb") as flag:
+            grouped = flag.read().strip() == b"1"
+        if grouped:
+            with open(f"/proc/{pid}/autogroup", "w") as group:
+                group.write(str(LOW_PRIORITY))
+            return
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, LOW_PRIORITY)
 
 
 def exited(popen: subprocess.Popen[bytes]) -> bool:
@@ -43,6 +74,20 @@ def exited(popen: subprocess.Popen[bytes]) -> bool:
         return os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
     except ChildProcessError:
         return True
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) of exited, unreaped child ``pid`` and of
+    the children it waited for; None where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return sum(int(field) for field in fields[11:15]) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:

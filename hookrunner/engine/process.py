@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from hookrunner.engine.child import GRACE_PERIOD, exited, signal_group, start_child
+from hookrunner.engine.child import GRACE_PERIOD, cpu_seconds, exited, signal_group, start_child
 
 HEAD_LIMIT = 256 * 1024
 TAIL_LIMIT = 256 * 1024
@@ -49,6 +49,8 @@ class ProcessResult(NamedTuple):
     timed_out: bool = False
     dropped: int = 0
     error: str = ""
+    cpu: float | None = None
+    """CPU seconds of the child and the children it waited for, where known."""
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,7 @@ class _Child:
         self.loop.add_reader(self._out, self._read)
         self._pidfd = -1
         self._poller: asyncio.TimerHandle | None = None
+        self.cpu: float | None = None
         try:
             self._pidfd = os.pidfd_open(popen.pid)
         except (AttributeError, OSError):
@@ -172,6 +175,8 @@ class _Child:
         """Kill what is left of the group, reap the child, drain the pipe."""
         self.signal_group(signal.SIGKILL)
         await asyncio.shield(self.exited)
+        if self.popen.returncode is None:
+            self.cpu = cpu_seconds(self.popen.pid)
         self.popen.wait()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(self.eof), _DRAIN_AFTER_EXIT)
@@ -199,6 +204,7 @@ async def run_process(
     grace: float = GRACE_PERIOD,
     popen: subprocess.Popen[bytes] | None = None,
     started: float | None = None,
+    low_priority: bool = False,
 ) -> ProcessResult:
     """Run ``argv`` to completion, a timeout, or cancellation.
 
@@ -207,6 +213,8 @@ async def run_process(
     ``popen``: the child is already running, started from ``argv`` by
     :func:`hookrunner.engine.child.start_child` at ``started`` (a
     ``time.perf_counter()`` value); its time and its timeout count from then.
+    ``low_priority``: the child yields the CPU to other tasks
+    (:func:`hookrunner.engine.child.lower_priority`).
     """
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number or None, got {timeout!r}")
@@ -214,7 +222,7 @@ async def run_process(
     if popen is None or started is None:
         started = time.perf_counter()
         try:
-            popen = start_child(argv, cwd, env)
+            popen = start_child(argv, cwd, env, low_priority)
         except OSError as exc:
             return _not_started(argv, cwd, exc)
     capture = BoundedOutput()
@@ -241,7 +249,9 @@ async def run_process(
         error = f"timed out after {timeout:g}s"
     elif code != 0:
         error = f"exit code {code}"
-    return ProcessResult(argv, code, capture.text(), duration, timed_out, capture.dropped, error)
+    return ProcessResult(
+        argv, code, capture.text(), duration, timed_out, capture.dropped, error, child.cpu
+    )
 
 
 def _not_started(

@@ -1,0 +1,56 @@
+"""Which tasks yield the CPU: all but the critical path, when cores are short.
+
+An optimistic run starts every task it can at once, and with more tasks than
+cores the kernel shares the CPU evenly among them: the task the run waits for
+longest (pytest, say) gets a third of a core while three short lint tasks
+run. When earlier runs' CPU times name a critical path (the longest chain by
+CPU time, with stage barriers relaxed as an optimistic run relaxes them), the
+tasks off it start at a lower CPU priority (nice 10, see
+:func:`hookrunner.engine.child.lower_priority`): they run on what the path
+leaves, and the path runs as if alone. CPU time, not wall time: a task's
+wall time grows when it shares the cores, so a history of wall times would
+favour whichever task yielded last time. Nothing changes when the tasks fit
+in the cores, without a history, or with ``--no-optimistic``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from hookrunner.engine.graph import critical_path
+from hookrunner.plan import PlannedTask
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def relaxed_path(plan: Sequence[PlannedTask], durations: Mapping[str, float]) -> list[str]:
+    """The critical path when the stage barriers are relaxed (the formatters
+    change nothing): ``depends_on`` and writers of the same files still order it."""
+    edges = {
+        p.name: [*p.depends_on, *(a for a in p.after if a not in p.barrier)]
+        for p in plan
+        if not p.skip
+    }
+    path, total = critical_path(edges, durations)
+    return path if total > 0 else []
+
+
+def yielding(
+    plan: Sequence[PlannedTask], cpu: Mapping[str, float], jobs: int, cpus: int
+) -> frozenset[str]:
+    """The tasks that start at a lower CPU priority in an optimistic run, by
+    earlier runs' ``cpu`` seconds per task."""
+    running = [p.name for p in plan if not p.skip]
+    if min(jobs, len(running)) <= cpus:
+        return frozenset()
+    path = relaxed_path(plan, cpu)
+    if not path:
+        return frozenset()
+    return frozenset(running) - frozenset(path)

@@ -1,0 +1,120 @@
+"""Tasks off the critical path yield the CPU when cores are short (cli/priority.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookrunner.cache.history import load_cpu
+from hookrunner.cli.priority import yielding
+from hookrunner.engine.child import LOW_PRIORITY, start_child, stop_child
+from hookrunner.model import TaskConfig
+from hookrunner.plan import Invocation, PlannedTask
+from tests.conftest import hookrunner, write_config
+from tests.headstart_test import Held
+
+
+def nice_of(pid: int) -> int:
+    """The nice value that decides the CPU share of ``pid`` against other sessions."""
+    grouped = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    if grouped.exists() and grouped.read_text().strip() == "1":
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+def planned(name: str, stage: str = "lint", after: tuple[str, ...] = ()) -> PlannedTask:
+    task = TaskConfig(name, ("true",), stage=stage)
+    return PlannedTask(task, (), "", (Invocation(name, ("true",), ()),), after=after, barrier=after)
+
+
+def test_the_tasks_off_the_critical_path_yield() -> None:
+    plan = [
+        planned("fmt", "format"),
+        planned("lint", after=("fmt",)),
+        planned("test", "test", ("fmt",)),
+    ]
+    cpu = {"fmt": 0.05, "lint": 0.2, "test": 0.3}
+    # Stage barriers are relaxed as an optimistic run relaxes them: the path is
+    # the test task alone.
+    assert yielding(plan, cpu, jobs=5, cpus=2) == {"fmt", "lint"}
+    # Enough cores, or slots, for every task: nobody yields.
+    assert yielding(plan, cpu, jobs=5, cpus=4) == frozenset()
+    assert yielding(plan, cpu, jobs=2, cpus=2) == frozenset()
+    # No history: nothing is known to be longer.
+    assert yielding(plan, {}, jobs=5, cpus=2) == frozenset()
+    # A skipped task is not counted.
+    skipped = [*plan[:2], plan[2]._replace(skip="--skip")]
+    assert yielding(skipped, cpu, jobs=5, cpus=2) == frozenset()
+
+
+def test_a_low_priority_child_runs_at_nice_10(tmp_path: Path) -> None:
+    low = start_child(["sleep", "30"], tmp_path, None, low_priority=True)
+    plain = start_child(["sleep", "30"], tmp_path, None)
+    try:
+        assert nice_of(low.pid) == LOW_PRIORITY
+        assert nice_of(plain.pid) == 0
+    finally:
+        stop_child(low, 0.0)
+        stop_child(plain, 0.0)
+
+
+BURN = [sys.executable, "-c", "x = 0\nfor i in range(3_000_000): x += i"]
+
+
+def test_a_run_keeps_each_tasks_cpu_time(repo: Path) -> None:
+    write_config(
+        repo,
+        f"""
+[tasks.burn]
+cmd = {BURN!r}
+pass_filenames = false
+always_run = true
+cache = false
+[tasks.sleep]
+cmd = ["sleep", "0.3"]
+pass_filenames = false
+always_run = true
+cache = false
+""".replace("'", '"'),
+    )
+    proc = hookrunner(repo, "run", "-a")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cpu = load_cpu(repo / ".git")
+    assert cpu["burn"] > cpu["sleep"]
+    assert cpu["sleep"] < 0.1
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) > 4, reason="needs more tasks than cores")
+def test_the_critical_task_keeps_its_priority_and_the_rest_yield(
+    repo: Path, tmp_path: Path
+) -> None:
+    cores = len(os.sched_getaffinity(0))
+    body = "jobs = 16\n" + "".join(
+        f'[tasks.t{i}]\ncmd = ["sleep", "0.{i + 11}"]\npass_filenames = false\nalways_run = true\n'
+        for i in range(cores + 1)
+    )
+    write_config(repo, body)
+    history = "".join(f"t{i}\t{0.5 if i == 1 else 0.1}\n" for i in range(cores + 1))
+    (repo / ".git" / "hookrunner-cpu").write_text(history)
+    held = Held(repo, tmp_path, "-a", "--no-cache")
+    try:
+        nice = {}
+        for pid in held.children():
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            nice[argv[1].decode()] = nice_of(pid)
+        assert nice.pop("0.12") == 0  # t1, the longest by CPU time
+        assert set(nice.values()) == {LOW_PRIORITY}
+        assert len(nice) == cores
+    finally:
+        code, out = held.finish()
+    assert code == 0, out
+    # --no-optimistic: as before, every task at the same priority.
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--no-optimistic")
+    try:
+        assert {nice_of(pid) for pid in held.children()} == {0}
+    finally:
+        code, out = held.finish()
+    assert code == 0, out
