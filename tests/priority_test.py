@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -99,7 +100,8 @@ def test_the_critical_task_keeps_its_priority_and_the_rest_yield(
     write_config(repo, body)
     history = "".join(f"t{i}\t{0.5 if i == 1 else 0.1}\n" for i in range(cores + 1))
     (repo / ".git" / "hookrunner-cpu").write_text(history)
-    held = Held(repo, tmp_path, "-a", "--no-cache")
+    report = tmp_path / "r.json"
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--json", str(report))
     try:
         nice = {}
         for pid in held.children():
@@ -111,6 +113,10 @@ def test_the_critical_task_keeps_its_priority_and_the_rest_yield(
     finally:
         code, out = held.finish()
     assert code == 0, out
+    # It started first, though declared second.
+    starts = {t["name"]: t["start"] for t in json.loads(report.read_text())["tasks"]}
+    assert starts["t1"] == 0.0
+    assert min(v for k, v in starts.items() if k != "t1") > 0.0
     # --no-optimistic: as before, every task at the same priority.
     held = Held(repo, tmp_path, "-a", "--no-cache", "--no-optimistic")
     try:

@@ -277,7 +277,7 @@ def _run_tasks(
     low = _yielding(plan, repo, jobs, writers)
     head = HeadStart()
     try:
-        head.start(plan, jobs, repo.root, env, cache, writers, low)
+        head.start(plan, jobs, repo.root, env, cache, writers, low, durations)
         from hookrunner.cli.invoke import Runner
 
         _collect_again()

@@ -198,13 +198,20 @@ class HeadStart:
         cache: Cache | None,
         early: frozenset[str] | None = None,
         low: frozenset[str] = frozenset(),
+        durations: Mapping[str, float] | None = None,
     ) -> None:
         """Start the plan's first command lines (see :func:`first_lines`); one the
         cache answers, or that cannot start, is left to the engine. ``low``: the
-        tasks started at a lower CPU priority (:mod:`hookrunner.cli.priority`)."""
+        tasks started at a lower CPU priority (:mod:`hookrunner.cli.priority`),
+        started last; the others start longest first by ``durations``: each
+        start takes a moment, and the run waits for the longest task."""
         if threading.current_thread() is not threading.main_thread():
             return
-        lines = first_lines(plan, jobs, early)
+        took = durations or {}
+        lines = sorted(
+            first_lines(plan, jobs, early),
+            key=lambda line: (line[0].name in low, -took.get(line[0].name, 0.0)),
+        )
         with _signals_noted():
             for planned, inv in lines:
                 task = planned.task
