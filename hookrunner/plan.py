@@ -248,7 +248,9 @@ def _partition(
     sharing = {*writers, *(name for found in writers.values() for name in found)}
     files = {c.task.name: c.files for c in running if c.task.name in sharing}
     whole = {c.task.name for c in running if c.task.serial or not c.task.pass_filenames}
-    return wavefront.partition(files, durations() if durations else {}, slots, whole)
+    took = durations() if durations else {}
+    beside = sum(took.get(c.task.name, 0.0) for c in running if c.task.stage != "format")
+    return wavefront.partition(files, took, slots, whole, beside)
 
 
 def _with_waits(

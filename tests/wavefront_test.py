@@ -12,12 +12,14 @@ each test runs the tasks once first to record their durations.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from hookrunner import wavefront
 from tests.conftest import git, hookrunner, pid_alive, write_config
 
 # Appends "# TASK" to each file it is given, logging each step; a file named
@@ -312,3 +314,18 @@ def test_a_cached_rerun_of_split_formatters_is_answered_quickly(
     assert [found[t].get("cached") for t in ("A", "B")] == [True, True], out
     assert "hookrunner.cli.full" not in out
     assert not log.exists()
+
+
+def test_light_formatters_are_split_only_when_the_other_cores_would_idle() -> None:
+    files = {name: [f"f{i}.txt" for i in range(32)] for name in ("A", "B", "C")}
+    light = {"A": 0.03, "B": 0.03, "C": 0.03}
+    cores = os.cpu_count() or 1
+    # Nothing else to run beside a chain of ~30 ms fixers: each is split.
+    alone = wavefront.partition(files, light, slots=8)
+    assert alone.split == ({"A", "B", "C"} if cores > 1 else set())
+    # Lint work enough to fill the other cores meanwhile: kept whole.
+    busy = wavefront.partition(files, light, slots=8, beside=0.1 * cores)
+    assert busy.split == set()
+    # A heavy formatter is split either way, the light ones only on idle cores.
+    heavy = wavefront.partition(files, {**light, "A": 0.6}, slots=8, beside=1.0 * cores)
+    assert heavy.split == ({"A"} if cores > 1 else set())
