@@ -361,3 +361,28 @@ def test_the_engine_reaching_a_line_after_its_formatter_ended_checks_what_it_wro
         head.stop(0.0)
         if counts and started is not None:
             stop_child(started.popen, 0.0)
+
+
+def test_a_command_that_cannot_start_is_reported_as_before(repo: Path, tmp_path: Path) -> None:
+    write_config(
+        repo,
+        """
+[tasks.missing]
+cmd = ["hookrunner-no-such-tool"]
+pass_filenames = false
+always_run = true
+[tasks.fine]
+cmd = ["sleep", "0.2"]
+pass_filenames = false
+always_run = true
+""",
+    )
+    report = tmp_path / "r.json"
+    held = Held(repo, tmp_path, "-a", "--no-cache", "--no-fail-fast", "--json", str(report))
+    assert held.commands() == ["sleep 0.2"]
+    code, out = held.finish()
+    assert code == 1, out
+    tasks = {t["name"]: t for t in json.loads(report.read_text())["tasks"]}
+    assert tasks["missing"]["status"] == "failed"
+    assert "command not found: hookrunner-no-such-tool" in out
+    assert tasks["fine"]["status"] == "passed"
