@@ -364,7 +364,8 @@ def _tasks(
         origin = digest_of(
             [hook.src, revs.get(hook.src, ""), definition, hook.prefix.prefix_dir, sorted(env)]
         )
-        stage = "lint" if read_only(hook.id, hook.args) else "format"
+        # A fixing flag may be in the entry (a local hook) as well as the args.
+        stage = "lint" if read_only(hook.id, cmd) else "format"
         rank = STAGES.index(stage)
         tasks.append(
             TaskConfig(

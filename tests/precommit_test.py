@@ -259,6 +259,21 @@ def test_a_fixer_is_a_format_task_and_a_read_only_hook_waits_for_it(
     assert (repo / "s.txt").read_text() == "SHOUT\n"
 
 
+def test_a_fixing_flag_in_a_local_hooks_entry_makes_it_a_format_task(repo: Path) -> None:
+    config = (
+        "repos:\n- repo: local\n  hooks:\n"
+        "  - {id: ruff, name: fixes, language: system, entry: 'true --fix', types: [text]}\n"
+        "  - {id: ruff-check, name: checks, language: system, entry: 'true', types: [text]}\n"
+        "  - {id: codespell, name: cs, language: system, entry: 'true', args: [-w],"
+        " types: [text]}\n"
+    )
+    _commit(repo, {".pre-commit-config.yaml": config})
+    proc = hookrunner(repo, "run", "-a", "--json", "-", "-q")
+    assert proc.returncode == 0, proc.stderr
+    stages = {t["name"]: t["stage"] for t in json.loads(proc.stdout)["tasks"]}
+    assert stages == {"ruff": "format", "ruff-check": "lint", "codespell": "format"}
+
+
 def test_skip_takes_ids_and_aliases_and_a_repeated_id_is_numbered(repo: Path) -> None:
     config = (
         "repos:\n- repo: local\n  hooks:\n"
