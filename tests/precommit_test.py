@@ -742,3 +742,22 @@ def test_the_installed_pre_push_hook_runs_the_pre_push_stage(repo: Path, tmp_pat
         ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True
     )
     assert push.returncode == 0, push.stdout + push.stderr
+
+
+def test_resolved_hooks_are_kept_per_version_of_the_code_that_made_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from hookrunner.cache import hooks
+
+    package = tmp_path / "package"
+    for name in hooks._SOURCES:
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(Path(hooks.__file__).parent.parent / name, package / name)
+    monkeypatch.setattr(hooks, "_PACKAGE", str(package))
+    before = hooks._path(b"repos: []\n", "/repo")
+    assert hooks._path(b"repos: []\n", "/repo") == before
+    with (package / "precommit_plain.py").open("a") as source:
+        source.write("\n# another version\n")
+    assert hooks._path(b"repos: []\n", "/repo") != before

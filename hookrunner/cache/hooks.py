@@ -5,11 +5,11 @@ database, and asking each environment's interpreter whether it still works
 (a few hundred milliseconds, on every commit). What comes out, the tasks, only
 changes when what it came from does, so it is kept under pre-commit's store
 (removed with it) by a name that covers the configuration's bytes, the
-repository, hookrunner's task record, this interpreter, ``PATH`` and the
-library's files; each environment's install-state file and each hook folder
-must also be as they were. An environment broken from outside (its base
-interpreter removed) is found again by the library once any of that changes;
-``pre-commit clean`` changes it.
+repository, hookrunner's task record and the code that makes the tasks,
+this interpreter, ``PATH`` and the library's files; each environment's
+install-state file and each hook folder must also be as they were. An
+environment broken from outside (its base interpreter removed) is found again
+by the library once any of that changes; ``pre-commit clean`` changes it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ from hookrunner.hashing import digest_of
 from hookrunner.model import TaskConfig
 
 FORMAT = 1
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_SOURCES = ("precommit.py", "precommit_plain.py", "model.py", "cache/hooks.py")
+"""The code that turns hooks into tasks: another version of it (an upgrade, an
+edit of an editable install) resolves them again."""
 
 
 def store_dir() -> str:
@@ -54,6 +59,14 @@ def _stamp(path: str) -> int | None:
         return None
 
 
+def _code_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
 def _path(config: bytes, root: str) -> str:
     name = digest_of(
         [
@@ -64,6 +77,7 @@ def _path(config: bytes, root: str) -> str:
             sys.executable,
             os.environ.get("PATH"),
             _library(),
+            [_code_stamp(os.path.join(_PACKAGE, name)) for name in _SOURCES],
         ]
     )
     return os.path.join(store_dir(), "hookrunner", name[:40])
