@@ -55,7 +55,8 @@ _SOURCES = (
 _LIBRARIES = ("identify/identify.py", "identify/extensions.py", "pathspec/__init__.py")
 
 
-def _stat(path: str) -> tuple[int, int] | None:
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """A file's size and modification time, or None where there is none."""
     try:
         info = os.stat(path)
     except OSError:
@@ -65,10 +66,10 @@ def _stat(path: str) -> tuple[int, int] | None:
 
 def _code() -> list[object]:
     """The code validation runs, as found on disk (looking, not importing)."""
-    stamp: list[object] = [_stat(os.path.join(_PACKAGE, name)) for name in _SOURCES]
+    stamp: list[object] = [file_stamp(os.path.join(_PACKAGE, name)) for name in _SOURCES]
     for name in _LIBRARIES:
         for folder in sys.path:
-            found = _stat(os.path.join(folder or os.curdir, name))
+            found = file_stamp(os.path.join(folder or os.curdir, name))
             if found is not None:
                 stamp.append((folder, found))
                 break

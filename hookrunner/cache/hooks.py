@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from hookrunner.atomic import write_atomically
+from hookrunner.cache.config_copy import file_stamp
 from hookrunner.hashing import digest_of
 from hookrunner.model import TaskConfig
 
@@ -59,14 +60,6 @@ def _stamp(path: str) -> int | None:
         return None
 
 
-def _code_stamp(path: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
-
-
 def _path(config: bytes, root: str) -> str:
     name = digest_of(
         [
@@ -77,7 +70,7 @@ def _path(config: bytes, root: str) -> str:
             sys.executable,
             os.environ.get("PATH"),
             _library(),
-            [_code_stamp(os.path.join(_PACKAGE, name)) for name in _SOURCES],
+            [file_stamp(os.path.join(_PACKAGE, name)) for name in _SOURCES],
         ]
     )
     return os.path.join(store_dir(), "hookrunner", name[:40])
