@@ -46,6 +46,15 @@ def test_the_tasks_off_the_critical_path_yield() -> None:
     assert yielding(plan, cpu, jobs=2, cpus=2) == frozenset()
     # No history: nothing is known to be longer.
     assert yielding(plan, {}, jobs=5, cpus=2) == frozenset()
+    # Tasks that barely use the CPU are left alone.
+    assert yielding(plan, {"fmt": 0.01, "lint": 0.02, "test": 0.03}, jobs=5, cpus=2) == frozenset()
+    # A chain of writers is favoured from its start, even through a task whose
+    # CPU time was too small to measure.
+    native = planned("native", "format")
+    fixer = planned("fixer", "format")._replace(after=("native",))
+    chain = [native, fixer, planned("a", after=("native", "fixer")), planned("b")]
+    cpu_chain = {"native": 0.0, "fixer": 0.2, "a": 0.1, "b": 0.1}
+    assert yielding(chain, cpu_chain, jobs=5, cpus=2) == {"a", "b"}
     # A skipped task is not counted.
     skipped = [*plan[:2], plan[2]._replace(skip="--skip")]
     assert yielding(skipped, cpu, jobs=5, cpus=2) == frozenset()

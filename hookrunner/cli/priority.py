@@ -21,6 +21,10 @@ from collections.abc import Mapping, Sequence
 from hookrunner.engine.graph import critical_path
 from hookrunner.plan import PlannedTask
 
+BUSY = 0.05
+"""CPU seconds some task must have used for priorities to matter at all (tasks
+that mostly wait, on a network or a ``sleep``, are left as they are)."""
+
 
 def cores() -> int:
     """The CPUs this process may run on."""
@@ -50,7 +54,9 @@ def yielding(
     running = [p.name for p in plan if not p.skip]
     if min(jobs, len(running)) <= cpus:
         return frozenset()
-    path = relaxed_path(plan, cpu)
-    if not path:
+    if max((cpu.get(name, 0.0) for name in running), default=0.0) < BUSY:
         return frozenset()
+    # A task that used no measurable CPU time still weighs a little, so the path
+    # runs from where its chain begins (a native formatter before the fixers).
+    path = relaxed_path(plan, {name: cpu.get(name, 0.0) + 0.001 for name in running})
     return frozenset(running) - frozenset(path)
