@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 
 GRACE_PERIOD = 1.0
 """Seconds between SIGTERM and SIGKILL when stopping a task."""
-
-
 LOW_PRIORITY = 10
 """The nice value of a task started with ``low_priority``."""
 
