@@ -333,13 +333,21 @@ async def call_in_process(func: Callable[..., Any], kwargs: Mapping[str, Any]) -
     raised here. Cancelled (a timeout, fail-fast, Ctrl-C), the worker is
     killed and reaped before the cancellation goes on."""
     import multiprocessing
+    import pickle
 
     context = multiprocessing.get_context("spawn")
     reader, writer = context.Pipe(duplex=False)
     worker = context.Process(target=_worker, args=(writer, func, dict(kwargs)), daemon=True)
     try:
         worker.start()
-    except BaseException:  # nothing started: what does not pickle fails here
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        # Nothing started. Python names the same failure differently from one
+        # version to the next (a lambda: PicklingError, AttributeError in 3.13).
+        reader.close()
+        raise TypeError(
+            f"the task must pickle to run in a worker process: {type(exc).__name__}: {exc}"
+        ) from exc
+    except BaseException:
         reader.close()
         raise
     finally:
