@@ -21,17 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hookrunner.cli.headstart import (
-    NO_LOOKUP,
-    CacheUse,
-    HeadStart,
-    Started,
-    cache_use,
-    command,
-    look_up,
-    remember,
-    task_env,
-)
+from hookrunner.cli.headstart import HeadStart, Started, task_env
+from hookrunner.cli.lookup import NO_LOOKUP, CacheUse, cache_use, command, look_up, remember
 from hookrunner.cli.watch import changed_files, fingerprint, off_loop_if_large
 from hookrunner.engine.child import stop_child
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
@@ -41,7 +32,7 @@ from hookrunner.model import Slice, TaskResult
 from hookrunner.plan import PlannedTask, skipped_result, stage_rank
 
 if TYPE_CHECKING:
-    from hookrunner.cli.headstart import Cache
+    from hookrunner.cli.lookup import Cache
 
 
 async def _invoke(

@@ -107,6 +107,12 @@ _SMALL_INDEX = 128 * 1024
 ~2 us an entry, a git process ~3 ms (an index this size holds ~1,400 files)."""
 
 
+_read_index: dict[tuple[object, ...], list[str] | None] = {}
+"""The last index read by :func:`small_index`, by its path and stat data (git
+replaces the file on every write): a staged run asks before hiding the
+unstaged work and again for its projects."""
+
+
 def small_index(repo: Repo) -> list[str] | None:
     """Every path of a small, plain index without conflicts, read from the file;
     None when git must be asked (see :func:`hookrunner.git.index.read_index`)."""
@@ -114,12 +120,17 @@ def small_index(repo: Repo) -> list[str] | None:
 
     path = index_path(Repository(str(repo.root), str(repo.git_dir)), os.environ)
     try:
-        if os.stat(path).st_size > _SMALL_INDEX:
-            return None
+        info = os.stat(path)
     except OSError:
         return None
-    index = read_index(path)
-    return None if index is None else [entry.path for entry in index.entries]
+    if info.st_size > _SMALL_INDEX:
+        return None
+    stamp = (path, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    if stamp not in _read_index:
+        index = read_index(path)
+        _read_index.clear()
+        _read_index[stamp] = None if index is None else [entry.path for entry in index.entries]
+    return _read_index[stamp]
 
 
 def unmerged_files(repo: Repo) -> list[str]:
