@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from hookrunner.cli.priority import cores, relaxed_path, yielding
+from hookrunner.cli.priority import cores, keeps_core, relaxed_path, yielding
 from hookrunner.engine.graph import critical_path
 from hookrunner.plan import PlannedTask, expected_order
 
@@ -76,4 +76,6 @@ def _early_lines(
             + ", ".join(sorted(low))
             + " start at a lower CPU priority"
         )
+    if keeps_core(plan, cpu, low, cores()):
+        lines.append("  they fit in the other cores meanwhile: one core is kept for the path")
     return lines

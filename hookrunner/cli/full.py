@@ -30,7 +30,7 @@ from hookrunner.cli.scope import (
     under_pre_commit,
     without_running,
 )
-from hookrunner.engine.child import GRACE_PERIOD
+from hookrunner.engine.child import GRACE_PERIOD, share_cores
 from hookrunner.errors import HookrunnerError
 from hookrunner.files import Classifier
 from hookrunner.git import commands as git
@@ -274,17 +274,17 @@ def _run_tasks(
     # The first command lines start now; the engine takes them over once
     # asyncio is imported and its loop runs.
     writers = _writers(repo, config, options)
-    low = _yielding(plan, repo, jobs, writers)
+    low, keep = _yielding(plan, repo, jobs, writers)
     head = HeadStart()
     try:
-        head.start(plan, jobs, repo.root, env, cache, writers, low, durations)
+        head.start(plan, jobs, repo.root, env, cache, writers, low, durations, keep)
         from hookrunner.cli.invoke import Runner
 
         _collect_again()
         runner = Runner(
             plan, repo.root, env, durations, printer.task_started, printer.task_finished, cache
         )
-        runner.head, runner.low = head, low
+        runner.head, runner.low, runner.kept = head, low, head.kept
         fail_fast = config.fail_fast if options.fail_fast is None else options.fail_fast
         _schedule(runner, repo, writers)
         try:
@@ -296,6 +296,7 @@ def _run_tasks(
             return _Ran(runner.results, exit_code(exc), printer, jobs, durations, store)
     finally:
         head.stop(GRACE_PERIOD)
+        share_cores()
     restaged: frozenset[str] = frozenset()
     if fileset.staged or (under_pre_commit(os.environ) and hook == "pre-commit"):
         restaged = _restage(repo, plan, results)
@@ -351,15 +352,18 @@ def _writers(repo: git.Repo, config: Config, options: RunOptions) -> frozenset[s
 
 def _yielding(
     plan: list[PlannedTask], repo: git.Repo, jobs: int, writers: frozenset[str] | None
-) -> frozenset[str]:
+) -> tuple[frozenset[str], bool]:
     """The tasks off the critical path, which yield the CPU in an optimistic run
-    with more tasks than cores (see :mod:`hookrunner.cli.priority`)."""
+    with more tasks than cores, and whether a core is kept for the others (see
+    :mod:`hookrunner.cli.priority`)."""
     if writers is None:
-        return frozenset()
+        return frozenset(), False
     from hookrunner.cache.history import load_cpu
-    from hookrunner.cli.priority import cores, yielding
+    from hookrunner.cli.priority import cores, keeps_core, yielding
 
-    return yielding(plan, load_cpu(repo.common_dir), jobs, cores())
+    cpu, cpus = load_cpu(repo.common_dir), cores()
+    low = yielding(plan, cpu, jobs, cpus)
+    return low, keeps_core(plan, cpu, low, cpus)
 
 
 def _schedule(runner: Runner, repo: git.Repo, writers: frozenset[str] | None) -> None:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from hookrunner.cli.lookup import NO_LOOKUP, Lookup, cache_use, command, look_up
 from hookrunner.cli.watch import Fingerprint, fingerprint
-from hookrunner.engine.child import start_child, stop_child
+from hookrunner.engine.child import keep_core, start_child, stop_child
 from hookrunner.plan import Invocation, PlannedTask
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ class HeadStart:
         self._running: dict[str, Started] = {}
         self.origin: float | None = None
         """When the first child started (``time.perf_counter()``), if one did."""
+        self.kept = False
+        """Whether a core is kept for the tasks that do not yield
+        (:func:`hookrunner.engine.child.keep_core`)."""
 
     def start(
         self,
@@ -104,12 +107,15 @@ class HeadStart:
         early: frozenset[str] | None = None,
         low: frozenset[str] = frozenset(),
         durations: Mapping[str, float] | None = None,
+        keep: bool = False,
     ) -> None:
         """Start the plan's first command lines (see :func:`first_lines`); one the
         cache answers, or that cannot start, is left to the engine. ``low``: the
         tasks started at a lower CPU priority (:mod:`hookrunner.cli.priority`),
         started last; the others start longest first by ``durations``: each
-        start takes a moment, and the run waits for the longest task."""
+        start takes a moment, and the run waits for the longest task.
+        ``keep``: once the others run, a core is kept for them
+        (:func:`hookrunner.engine.child.keep_core`)."""
         if threading.current_thread() is not threading.main_thread():
             return
         took = durations or {}
@@ -119,6 +125,8 @@ class HeadStart:
         )
         with _signals_noted():
             for planned, inv in lines:
+                if keep and not self.kept and planned.name in low:
+                    self.kept = keep_core()
                 task = planned.task
                 use = cache_use(cache, task, inv.files, planned)
                 lookup = NO_LOOKUP if use is None else look_up(use)
@@ -136,6 +144,8 @@ class HeadStart:
                 self._running[inv.name] = Started(popen, at, argv, before, lookup)
                 if self.origin is None:
                     self.origin = at
+            if keep and not self.kept:
+                self.kept = keep_core()
 
     def take(self, name: str) -> Started | None:
         """The running child of command line ``name``, now the caller's to supervise."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from hookrunner.cli.headstart import HeadStart, Started, task_env
 from hookrunner.cli.lookup import NO_LOOKUP, CacheUse, cache_use, command, look_up, remember
 from hookrunner.cli.watch import changed_files, fingerprint, off_loop_if_large
-from hookrunner.engine.child import stop_child
+from hookrunner.engine.child import share_cores, stop_child
 from hookrunner.engine.executor import ParallelExecutor, Result, ToolTask
 from hookrunner.engine.process import run_process
 from hookrunner.engine.tasks import Outcome, ResultStatus
@@ -113,6 +113,9 @@ class Runner:
         """Command lines started before the engine, taken by their invocations."""
         self.low: frozenset[str] = frozenset()
         """Tasks started at a lower CPU priority (hookrunner/cli/priority.py)."""
+        self.kept = False
+        """Whether a core is kept for the tasks not in ``low`` until they end
+        (:func:`hookrunner.engine.child.keep_core`)."""
         self.on_done: Callable[[], None] = lambda: None
         """Called once the tasks are over, however the run ended."""
         self.results: list[TaskResult] = []
@@ -190,6 +193,12 @@ class Runner:
     def _emit(self, result: TaskResult) -> None:
         self.results.append(result)
         self.on_result(result)
+        if self.kept:
+            ended = {r.name for r in self.results}
+            if all(p.name in ended or p.name in self.low for p in self.plan):
+                # The critical path is over: what still runs may use every core.
+                self.kept = False
+                share_cores()
 
     def started(self, tool: ToolTask, slot: int) -> None:
         self._slots[tool.name] = slot

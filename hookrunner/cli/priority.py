@@ -7,9 +7,11 @@ run. When earlier runs' CPU times name a critical path (the longest chain by
 CPU time, with stage barriers relaxed as an optimistic run relaxes them), the
 tasks off it start at a lower CPU priority (nice 10, see
 :func:`hookrunner.engine.child.lower_priority`): they run on what the path
-leaves, and the path runs as if alone. CPU time, not wall time: a task's
-wall time grows when it shares the cores, so a history of wall times would
-favour whichever task yielded last time. Nothing changes when the tasks fit
+leaves. When they fit in the other cores while the path runs, one core is
+kept for the path (:func:`hookrunner.engine.child.keep_core`): a lower
+priority alone still lets them take turns on its core. CPU time, not wall
+time: a task's wall time grows when it shares the cores, so a history of
+wall times would favour whichever task yielded last time. Nothing changes when the tasks fit
 in the cores, without a history, or with ``--no-optimistic``.
 """
 
@@ -60,3 +62,21 @@ def yielding(
     # runs from where its chain begins (a native formatter before the fixers).
     path = relaxed_path(plan, {name: cpu.get(name, 0.0) + 0.001 for name in running})
     return frozenset(running) - frozenset(path)
+
+
+OWN_CPU = 0.05
+"""About the CPU seconds a run spends on itself while its tasks run."""
+
+
+def keeps_core(
+    plan: Sequence[PlannedTask], cpu: Mapping[str, float], low: frozenset[str], cpus: int
+) -> bool:
+    """Whether a core is kept for the tasks that do not yield
+    (:func:`hookrunner.engine.child.keep_core`): when the yielding tasks, and
+    the run itself, fit by earlier CPU times in the other cores while the
+    critical path runs. If they do not, they would wait for the kept core."""
+    if not low or cpus < 2:
+        return False
+    path = sum(cpu.get(p.name, 0.0) for p in plan if not p.skip and p.name not in low)
+    rest = sum(cpu.get(name, 0.0) for name in low) + OWN_CPU
+    return rest <= (cpus - 1) * path

@@ -19,6 +19,12 @@ GRACE_PERIOD = 1.0
 LOW_PRIORITY = 10
 """The nice value of a task started with ``low_priority``."""
 
+_whole: frozenset[int] | None = None
+"""While a core is kept for the tasks that do not yield (:func:`keep_core`):
+every CPU this process could run on before."""
+_yielding: set[int] = set()
+"""The sessions started with ``low_priority`` while a core is kept."""
+
 
 def start_child(
     argv: Sequence[str],
@@ -42,7 +48,66 @@ def start_child(
     )
     if low_priority:
         lower_priority(popen.pid)
+        if _whole is not None:
+            _yielding.add(popen.pid)
+    elif _whole is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(popen.pid, _whole)
     return popen
+
+
+def keep_core() -> bool:
+    """Keep one CPU for the tasks that do not yield (the critical path).
+
+    A lower priority alone still lets the yielding tasks, and this process,
+    take turns on the critical task's core: on 2 cores that cost a pytest run
+    ~10% of its time. From here on this process, and what it starts with
+    ``low_priority``, run on the other CPUs; a child started without it gets
+    every CPU back (:func:`start_child`), so a task that runs workers in
+    parallel keeps them all. :func:`share_cores` ends it. False where there
+    is only one CPU, or no affinity to set."""
+    global _whole
+    try:
+        whole = frozenset(os.sched_getaffinity(0))
+        if len(whole) < 2:
+            return False
+        os.sched_setaffinity(0, whole - {max(whole)})
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return False
+    _whole = whole
+    return True
+
+
+def share_cores() -> None:
+    """Every CPU back to this process and to every process of the yielding
+    tasks' sessions (their children too), once the critical path is over."""
+    global _whole
+    whole, _whole = _whole, None
+    if whole is None:
+        return
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, whole)
+    sessions = set(_yielding)
+    _yielding.clear()
+    for pid in _in_sessions(sessions):
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, whole)
+
+
+def _in_sessions(sessions: set[int]) -> list[int]:
+    """The processes whose session id is in ``sessions``, from /proc."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                        fields = stat.read().rsplit(b")", 1)[1].split()
+                except OSError:  # pragma: no cover - it ended meanwhile
+                    continue
+                if int(fields[3]) in sessions:
+                    found.append(int(entry.name))
+    return found
 
 
 def lower_priority(pid: int) -> None:
