@@ -4,6 +4,7 @@ content digest) before a command line runs, compared after it."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,42 @@ def _digest(path: str) -> bytes | None:
         return None
 
 
+_known: dict[str, tuple[Stat, bytes]] = {}
+"""The digest last taken of each path, with its stat then. A file whose stat is
+unchanged was not written (the rule :func:`changed_files` relies on), so a
+chain of formatters reads each file once, not once per formatter."""
+
+_SETTLED_NS = 100_000_000
+"""A file written this recently (by its modification time) may be written again
+within the file system's timestamp granularity and keep its stat (git's "racy"
+entries): its digest is taken again rather than remembered."""
+
+
+def _digest_at(path: str, stat: Stat | None) -> bytes | None:
+    """The digest of ``path``, whose stat is ``stat``; remembered (see :data:`_known`)."""
+    if stat is None:
+        return _digest(path)
+    known = _known.get(path)
+    if known is not None and known[0] == stat:
+        return known[1]
+    digest = _digest(path)
+    # Remembered only if the file was not written while it was read, nor lately.
+    if digest is not None and _stat(path) == stat and time.time_ns() - stat[1] > _SETTLED_NS:
+        _known[path] = (stat, digest)
+    return digest
+
+
 def fingerprint(root: Path, files: Sequence[str], content: bool = True) -> Fingerprint:
     """Each file's stat and, with ``content``, its content digest (None for a
     missing file); without it a changed stat alone means a changed file."""
     paths = {name: os.path.join(root, name) for name in files}
     if not content:
         return {name: (_stat(path), None) for name, path in paths.items()}
-    return {name: (_stat(path), _digest(path)) for name, path in paths.items()}
+    found: Fingerprint = {}
+    for name, path in paths.items():
+        stat = _stat(path)
+        found[name] = (stat, _digest_at(path, stat))
+    return found
 
 
 def changed_files(root: Path, before: Fingerprint) -> tuple[list[str], list[str]]:
@@ -54,7 +84,7 @@ def changed_files(root: Path, before: Fingerprint) -> tuple[list[str], list[str]
         if now == stat:
             continue
         touched.append(name)
-        if digest is None or (None if now is None else _digest(path)) != digest:
+        if digest is None or (None if now is None else _digest_at(path, now)) != digest:
             changed.append(name)
     return changed, touched
 
