@@ -489,23 +489,25 @@ def test_only_a_run_of_a_pre_commit_configuration_imports_pre_commit(
         "try:\n    runpy.run_module('hookrunner', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "wanted = {'pre_commit', 'yaml', 'hookrunner.precommit', 'hookrunner.config'}\n"
-        "print(' '.join(sorted(wanted & set(sys.modules))))\n"
+        "print('loaded:', *sorted(wanted & set(sys.modules)))\n"
     )
 
     def loaded() -> list[str]:
         proc = subprocess.run(
             [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
         )
-        found = proc.stdout.strip().splitlines()[-1].split()
-        assert "hookrunner.config" in found, proc.stdout + proc.stderr
-        return found
+        (line,) = [line for line in proc.stdout.splitlines() if line.startswith("loaded:")]
+        return line.split()[1:]
 
     if table:
         assert loaded() == ["hookrunner.config"]
+        assert loaded() == []  # the copy
     else:
         assert {"pre_commit", "hookrunner.precommit"} <= set(loaded())
         # the hooks are remembered: the next run does without the library
         assert loaded() == ["hookrunner.config", "hookrunner.precommit"]
+        # and the one after reads the configuration's copy, named by them
+        assert loaded() == []
 
 
 EQUIVALENT = """\
@@ -761,3 +763,33 @@ def test_resolved_hooks_are_kept_per_version_of_the_code_that_made_them(
     with (package / "precommit_plain.py").open("a") as source:
         source.write("\n# another version\n")
     assert hooks._path(b"repos: []\n", "/repo") != before
+
+
+def test_a_pre_commit_configurations_copy_is_named_by_its_remembered_hooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookrunner.cache import hooks
+    from hookrunner.cache.config_copy import copy_name
+
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "store"))
+    root = tmp_path / "repo"
+    root.mkdir()
+    config = b"repos: []\n"
+    (root / ".pre-commit-config.yaml").write_bytes(config)
+    files = [root / "pyproject.toml"]
+    # Nothing remembered: no copy, the hooks are resolved.
+    assert copy_name(root, files) is None
+    state = tmp_path / "install-state"
+    state.write_text("1")
+    hooks.remember(config, str(root), (), False, [str(state)])
+    name = copy_name(root, files)
+    assert name is not None
+    assert copy_name(root, files) == name
+    # An environment installed again voids the hooks, and the copy with them.
+    os.utime(state, ns=(1, 1))
+    assert copy_name(root, files) is None
+    hooks.remember(config, str(root), (), False, [str(state)])
+    assert copy_name(root, files) not in (None, name)
+    # Another PATH resolves the hooks again (the tools may be others).
+    monkeypatch.setenv("PATH", "/nowhere")
+    assert copy_name(root, files) is None

@@ -8,9 +8,11 @@ configuration file (the table's, every workspace project's, the repository's
 and checks them (this package's sources and the libraries they ask, by size
 and mtime). Any other bytes, an edit to the code or a damaged copy: the files
 are read again, and a new copy written. A folder a task runs in is checked
-again on every use, as validation checks it. A configuration with
-pre-commit's hooks among its tasks (a ``.pre-commit-config.yaml`` alone, or
-named by the table) is always read: they depend on more than these files.
+again on every use, as validation checks it. A ``.pre-commit-config.yaml``
+alone depends on more than these files (the hooks' repositories and
+environments, ``PATH``): its copy is also named by the tasks remembered for
+it (:func:`hookrunner.cache.hooks.current`), and there is none until they
+are. One the table names (``pre_commit_config``) is always read.
 Imports nothing costly.
 """
 
@@ -38,7 +40,7 @@ configuration."""
 MAX_COPIES = 16
 """Past this many copies (runs from other folders, other ``--config`` files)
 the oldest are removed, down to three quarters."""
-FORMAT = 1
+FORMAT = 2
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _SOURCES = (
@@ -95,9 +97,14 @@ def copy_name(root: Path, files: Sequence[Path]) -> str | None:
     # without one, its hooks are the tasks.
     pre_commit = _read(root / FILENAME)
     table = contents[0][1]
+    hooks: list[object] | None = None
     if pre_commit is not None and (table is None or b"paratools" not in table):
-        return None
-    head = [FORMAT, __version__, sys.version, _code(), str(root), os.getcwd(), pre_commit]
+        from hookrunner.cache.hooks import current
+
+        hooks = current(pre_commit, str(root))
+        if hooks is None:
+            return None
+    head = [FORMAT, __version__, sys.version, _code(), str(root), os.getcwd(), pre_commit, hooks]
     return digest(repr([*head, *contents]).encode("utf-8", "surrogateescape"))
 
 
@@ -121,8 +128,6 @@ def load_copy(git_dir: Path, name: str, root: Path) -> Config | None:
 
 
 def save_copy(git_dir: Path, name: str, config: Config) -> None:
-    if any(task.origin for task in config.tasks):
-        return  # a pre-commit hook's task depends on more than the files
     folder = git_dir / COPIES
     with contextlib.suppress(OSError, ValueError, TypeError):  # only a later run's speed
         data = marshal.dumps((name, _plain(config)))  # type: ignore[arg-type]  # plain values

@@ -88,6 +88,23 @@ def recall(config: bytes, root: str) -> tuple[tuple[TaskConfig, ...], bool] | No
     return tuple(TaskConfig(*fields) for fields in tasks), fail_fast
 
 
+def current(config: bytes, root: str) -> list[object] | None:
+    """What names the tasks remembered for ``config`` while :func:`recall` would
+    still give them (the file, by where and when it was written); None when
+    they would be resolved again. A copy of a configuration made of them is
+    named with it (see :mod:`hookrunner.cache.config_copy`)."""
+    path = _path(config, root)
+    try:
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            _tasks, _fail_fast, stamps = marshal.load(file)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if any(_stamp(watched) != stamp for watched, stamp in stamps):
+        return None
+    return [path, info.st_size, info.st_mtime_ns, info.st_ino]
+
+
 def remember(
     config: bytes,
     root: str,
