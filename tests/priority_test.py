@@ -269,3 +269,25 @@ def test_the_yielding_tasks_get_every_core_once_the_critical_path_ends(
     rest, whole = sorted(WHOLE - {KEPT}), sorted(WHOLE)
     for i in range(len(WHOLE)):
         assert (repo / f"seen{i}").read_text() == f"{rest} {whole}"
+
+
+@one_cpu
+@pytest.mark.skipif(len(WHOLE) > 4, reason="needs more tasks than cores")
+def test_dry_run_names_the_yielding_tasks_and_the_kept_core(repo: Path) -> None:
+    names = [f"t{i}" for i in range(len(WHOLE) + 1)]
+    write_config(
+        repo,
+        "jobs = 16\n"
+        + "".join(f'[tasks.{n}]\ncmd = ["true"]\npass_filenames = false\n' for n in names),
+    )
+    history = repo / ".git" / "hookrunner-cpu"
+    history.write_text("".join(f"{n}\t{0.5 if n == 't0' else 0.1}\n" for n in names))
+    out = hookrunner(repo, "run", "-a", "--dry-run").stdout
+    low = ", ".join(names[1:])
+    assert f"off the path by earlier CPU time, {low} start at a lower CPU priority" in out
+    assert "one core is kept for the path" in out
+    # The others would not fit beside t0 in the other cores: no core is kept.
+    history.write_text("".join(f"{n}\t0.5\n" for n in names))
+    out = hookrunner(repo, "run", "-a", "--dry-run").stdout
+    assert "start at a lower CPU priority" in out
+    assert "one core is kept" not in out

@@ -37,7 +37,9 @@ def describe(
     if path and total > 0:
         lines.append(f"critical path: {' -> '.join(path)} (~{total:.2f}s)")
     if writers is not None and any(p.barrier for p in plan if not p.skip):
-        lines += _early_lines(plan, durations, jobs, cpu or {})
+        lines += _early_lines(plan, durations)
+    if writers is not None:
+        lines += _priority_lines(plan, jobs, cpu or {})
     return "\n".join(lines) + "\n"
 
 
@@ -55,9 +57,7 @@ def _about(p: PlannedTask, durations: Mapping[str, float], early: bool) -> str:
     return "; ".join(parts)
 
 
-def _early_lines(
-    plan: list[PlannedTask], durations: Mapping[str, float], jobs: int, cpu: Mapping[str, float]
-) -> list[str]:
+def _early_lines(plan: list[PlannedTask], durations: Mapping[str, float]) -> list[str]:
     """How optimistic scheduling changes the schedule (see the README)."""
     lines = [
         "optimistic: a task marked 'may start early' starts before the stages it waits for end,",
@@ -69,6 +69,12 @@ def _early_lines(
     if path:
         total = sum(durations.get(name, 0.0) for name in path)
         lines.append(f"  when the formatters change nothing: {' -> '.join(path)} (~{total:.2f}s)")
+    return lines
+
+
+def _priority_lines(plan: list[PlannedTask], jobs: int, cpu: Mapping[str, float]) -> list[str]:
+    """Which tasks yield the CPU, and whether a core is kept (cli/priority.py)."""
+    lines = []
     low = yielding(plan, cpu, jobs, cores())
     if low:
         lines.append(
