@@ -19,6 +19,7 @@ import marshal
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from hookrunner.atomic import write_atomically
 from hookrunner.cache.config_copy import file_stamp
@@ -76,33 +77,42 @@ def _path(config: bytes, root: str) -> str:
     return os.path.join(store_dir(), "hookrunner", name[:40])
 
 
-def recall(config: bytes, root: str) -> tuple[tuple[TaskConfig, ...], bool] | None:
-    """The tasks and the configuration's ``fail_fast``, when still valid."""
-    try:
-        with open(_path(config, root), "rb") as file:
-            tasks, fail_fast, stamps = marshal.load(file)
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    if any(_stamp(path) != stamp for path, stamp in stamps):
-        return None
-    return tuple(TaskConfig(*fields) for fields in tasks), fail_fast
+class _Kept(NamedTuple):
+    tasks: tuple[tuple[Any, ...], ...]  # marshal's plain values of TaskConfig
+    fail_fast: bool
+    name: list[object]
+    """The file, by where and when it was written."""
 
 
-def current(config: bytes, root: str) -> list[object] | None:
-    """What names the tasks remembered for ``config`` while :func:`recall` would
-    still give them (the file, by where and when it was written); None when
-    they would be resolved again. A copy of a configuration made of them is
-    named with it (see :mod:`hookrunner.cache.config_copy`)."""
+def _kept(config: bytes, root: str) -> _Kept | None:
+    """What is remembered for ``config``, while every watched path is as it was."""
     path = _path(config, root)
     try:
         with open(path, "rb") as file:
             info = os.fstat(file.fileno())
-            _tasks, _fail_fast, stamps = marshal.load(file)
+            tasks, fail_fast, stamps = marshal.load(file)
     except (OSError, ValueError, EOFError, TypeError):
         return None
     if any(_stamp(watched) != stamp for watched, stamp in stamps):
         return None
-    return [path, info.st_size, info.st_mtime_ns, info.st_ino]
+    return _Kept(tasks, fail_fast, [path, info.st_size, info.st_mtime_ns, info.st_ino])
+
+
+def recall(config: bytes, root: str) -> tuple[tuple[TaskConfig, ...], bool] | None:
+    """The tasks and the configuration's ``fail_fast``, when still valid."""
+    kept = _kept(config, root)
+    if kept is None:
+        return None
+    return tuple(TaskConfig(*fields) for fields in kept.tasks), kept.fail_fast
+
+
+def current(config: bytes, root: str) -> list[object] | None:
+    """What names the tasks remembered for ``config`` while :func:`recall` would
+    still give them; None when they would be resolved again. A copy of a
+    configuration made of them is named with it (see
+    :mod:`hookrunner.cache.config_copy`)."""
+    kept = _kept(config, root)
+    return None if kept is None else kept.name
 
 
 def remember(

@@ -11,8 +11,9 @@ leaves. When they fit in the other cores while the path runs, one core is
 kept for the path (:func:`hookrunner.engine.child.keep_core`): a lower
 priority alone still lets them take turns on its core. CPU time, not wall
 time: a task's wall time grows when it shares the cores, so a history of
-wall times would favour whichever task yielded last time. Nothing changes when the tasks fit
-in the cores, without a history, or with ``--no-optimistic``.
+wall times would favour whichever task yielded last time. Nothing changes
+when the tasks fit in the cores, without a history, or with
+``--no-optimistic``.
 """
 
 from __future__ import annotations
