@@ -89,9 +89,15 @@ def share_cores() -> None:
         os.sched_setaffinity(0, whole)
     sessions = set(_yielding)
     _yielding.clear()
-    for pid in _in_sessions(sessions):
+    for pid in _in_sessions(sessions) if sessions else ():
         with contextlib.suppress(OSError):
             os.sched_setaffinity(pid, whole)
+
+
+def _stat_fields(pid: int | str) -> list[bytes]:
+    """The fields of ``/proc/PID/stat`` after the command name (the state first)."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return stat.read().rsplit(b")", 1)[1].split()
 
 
 def _in_sessions(sessions: set[int]) -> list[int]:
@@ -101,8 +107,7 @@ def _in_sessions(sessions: set[int]) -> list[int]:
         for entry in os.scandir("/proc"):
             if entry.name.isdigit():
                 try:
-                    with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                        fields = stat.read().rsplit(b")", 1)[1].split()
+                    fields = _stat_fields(entry.name)
                 except OSError:  # pragma: no cover - it ended meanwhile
                     continue
                 if int(fields[3]) in sessions:
@@ -146,8 +151,7 @@ def cpu_seconds(pid: int) -> float | None:
     """The CPU time (user and system) of exited, unreaped child ``pid`` and of
     the children it waited for; None where /proc does not say."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
+        fields = _stat_fields(pid)
         return sum(int(field) for field in fields[11:15]) / _TICK
     except (OSError, ValueError, IndexError):
         return None
